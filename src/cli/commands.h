@@ -1,0 +1,15 @@
+#pragma once
+// Each subcommand lives in its own cmd_*.cpp and registers itself on the root CLI::App.
+// Contracts (arguments, JSON shapes) are those of DESIGN.md section 5.
+#include <CLI/CLI.hpp>
+
+namespace hearth::cli {
+
+void add_tokenize_commands(CLI::App& app);  // tokenize, detokenize
+void add_render_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
+void add_logits_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+void add_make_demo_command(CLI::App& app);
+
+}  // namespace hearth::cli

@@ -1,0 +1,1 @@
+// TODO(format): implemented by the format work.
