@@ -11,7 +11,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--with-test-tools" ]]; then
-  packages+=(docker-registry python3-numpy nodejs npm)
+  packages+=(docker-registry python3-numpy)
+  # Node.js runs the real-client compatibility tests; keep an existing (newer) installation.
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
 fi
 
 sudo_cmd=()
