@@ -41,12 +41,16 @@ struct GgufValue {
   static GgufValue u32(std::uint32_t v) { return {GgufType::UINT32, std::uint64_t{v}}; }
   static GgufValue i32(std::int32_t v) { return {GgufType::INT32, std::int64_t{v}}; }
   static GgufValue u64(std::uint64_t v) { return {GgufType::UINT64, v}; }
+  static GgufValue i64(std::int64_t v) { return {GgufType::INT64, v}; }
   static GgufValue f32(float v) { return {GgufType::FLOAT32, double{v}}; }
+  static GgufValue f64(double v) { return {GgufType::FLOAT64, v}; }
   static GgufValue boolean(bool v) { return {GgufType::BOOL, v}; }
   static GgufValue str(std::string v) { return {GgufType::STRING, std::move(v)}; }
   static GgufValue array(GgufType element_type, std::vector<GgufValue> items) {
     return {GgufType::ARRAY, GgufArray{element_type, std::move(items)}};
   }
+  static GgufValue string_array(const std::vector<std::string>& items);
+  static GgufValue int32_array(const std::vector<std::int32_t>& items);
 
   bool is_integer() const;
   bool is_number() const;  // integer or float

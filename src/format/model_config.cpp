@@ -1,6 +1,7 @@
 #include "format/model_config.h"
 
 #include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
@@ -48,18 +49,35 @@ bool ModelConfig::layer_is_moe(std::int64_t layer) const {
 }
 
 void ModelConfig::validate() const {
+  // Upper bounds far above any real model keep a corrupted file from asking for absurd tensor
+  // lists or overflowing shape arithmetic (llama.cpp's own limits are 512 layers / 512 experts).
+  auto bounded = [](const char* what, std::int64_t v, std::int64_t limit) {
+    require(v <= limit, "model config: {} {} is larger than the supported {}", what, v, limit);
+  };
+  bounded("vocab_size", vocab_size, std::int64_t{1} << 31);
+  bounded("hidden_size", hidden_size, std::int64_t{1} << 20);
+  bounded("num_hidden_layers", n_layers, 4096);
+  bounded("num_attention_heads", n_heads, 4096);
+  bounded("num_key_value_heads", n_kv_heads, 4096);
+  bounded("head_dim", head_dim, 1 << 16);
+  bounded("intermediate_size", ffn_size, std::int64_t{1} << 24);
+  bounded("moe_intermediate_size", expert_ffn_size, std::int64_t{1} << 24);
+  bounded("num_experts", n_experts, 4096);
+  require(ffn_size >= 0 && expert_ffn_size >= 0 && n_experts >= 0 && n_experts_used >= 0,
+          "model config: negative FFN or expert sizes");
+  require(context_length >= 0, "model config: negative context length {}", context_length);
   require(vocab_size > 0, "model config: vocab_size must be positive");
   require(hidden_size > 0, "model config: hidden_size must be positive");
   require(n_layers > 0, "model config: num_hidden_layers must be positive");
   require(n_heads > 0 && n_kv_heads > 0, "model config: attention head counts must be positive");
-  require(n_heads % n_kv_heads == 0, "model config: {} attention heads is not a multiple of {} KV heads",
-          n_heads, n_kv_heads);
+  require(n_heads % n_kv_heads == 0, "model config: {} attention heads is not a multiple of {} KV heads", n_heads,
+          n_kv_heads);
   require(head_dim > 0 && head_dim % 2 == 0, "model config: head_dim {} must be positive and even", head_dim);
-  require(rms_norm_eps > 0, "model config: rms_norm_eps must be positive");
-  require(rope_theta > 0, "model config: rope_theta must be positive");
+  require(rms_norm_eps > 0 && std::isfinite(rms_norm_eps), "model config: rms_norm_eps must be positive");
+  require(rope_theta > 0 && std::isfinite(rope_theta), "model config: rope_theta must be positive");
   if (is_moe()) {
-    require(n_experts_used > 0 && n_experts_used <= n_experts,
-            "model config: {} experts per token is outside 1..{}", n_experts_used, n_experts);
+    require(n_experts_used > 0 && n_experts_used <= n_experts, "model config: {} experts per token is outside 1..{}",
+            n_experts_used, n_experts);
     require(expert_ffn_size > 0, "model config: moe_intermediate_size must be positive");
   }
   bool needs_dense = !is_moe();

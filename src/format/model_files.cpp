@@ -1,8 +1,10 @@
 #include "format/model_files.h"
 
 #include <filesystem>
+#include <string_view>
 
 #include "format/gguf_model_config.h"
+#include "format/model_tensors.h"
 #include "util/error.h"
 #include "util/mapped_file.h"
 
@@ -43,7 +45,8 @@ void open_hf_folder(ModelFiles& m, bool load_weights) {
         m.chat_template = it->get<std::string>();
       } else if (it->is_array()) {  // named templates: use "default"
         for (const auto& t : *it)
-          if (t.value("name", "") == "default" && t.contains("template")) m.chat_template = t["template"].get<std::string>();
+          if (t.value("name", "") == "default" && t.contains("template"))
+            m.chat_template = t["template"].get<std::string>();
       }
     }
     for (const char* key : {"bos_token", "eos_token", "pad_token", "unk_token"}) {
@@ -57,7 +60,10 @@ void open_hf_folder(ModelFiles& m, bool load_weights) {
   if (m.chat_template.empty()) {
     if (fs::path jt = dir / "chat_template.jinja"; fs::exists(jt)) m.chat_template = read_file(jt.string());
   }
-  if (load_weights) m.weights = load_hf_weights(m.path, m.config.arch);
+  if (load_weights) {
+    m.weights = load_hf_weights(m.path, m.config.arch);
+    check_weights(*m.weights, m.config);
+  }
 }
 
 }  // namespace
@@ -74,6 +80,10 @@ ModelFiles open_model_files(const std::string& path, bool load_weights) {
       open_hf_folder(m, load_weights);
     else
       open_gguf_model_files(m, load_weights);
+  } catch (const Error& e) {
+    // Readers of single files already name the file; don't say it twice.
+    if (std::string_view(e.what()).starts_with(path + ": ")) throw;
+    rethrow_with_context(path);
   } catch (...) {
     rethrow_with_context(path);
   }
