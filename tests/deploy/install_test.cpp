@@ -1,0 +1,79 @@
+// install.sh into a temporary prefix (no systemd): it builds Hearth (slow), installs a working
+// binary, upgrades in place when run again, and uninstalls.
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace hearth::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+CommandResult run_shell(const std::string& cmd) {
+  TempDir tmp;
+  std::string full =
+      cmd + " >" + shell_quote((tmp / "out").string()) + " 2>" + shell_quote((tmp / "err").string()) + " </dev/null";
+  int status = std::system(full.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(tmp / "out");
+  r.err = slurp(tmp / "err");
+  return r;
+}
+
+TEST(InstallScript, InstallsAWorkingHearthIntoAPrefixAndUpgradesAndUninstalls) {
+  TempDir tmp;
+  fs::path prefix = tmp / "prefix";
+  std::string script = shell_quote((fs::path(HEARTH_SOURCE_DIR) / "deploy" / "install.sh").string());
+  // Installing packages needs root; elsewhere the dependencies must already be there.
+  std::string deps = ::geteuid() == 0 ? "" : " --skip-deps";
+  std::string install = "bash " + script + " --no-systemd --jobs 2 --prefix " + shell_quote(prefix.string()) +
+                        " --build-dir " + shell_quote((tmp / "build").string()) + deps;
+  CommandResult r = run_shell(install);
+  ASSERT_EQ(r.exit_code, 0) << r.err.substr(r.err.size() > 4000 ? r.err.size() - 4000 : 0);
+  fs::path hearth = prefix / "bin" / "hearth";
+  ASSERT_TRUE(fs::exists(hearth));
+  EXPECT_TRUE(fs::exists(prefix / "share/hearth/config.yaml.example"));
+  EXPECT_FALSE(fs::exists(tmp / "etc"));
+
+  // The installed binary works on its own: version, an empty store, a model's metadata.
+  CommandResult v = run_shell(shell_quote(hearth.string()) + " --version");
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_NE(v.out.find("hearth"), std::string::npos);
+  std::string env = "HEARTH_MODELS=" + shell_quote((tmp / "models").string()) + " ";
+  CommandResult list = run_shell(env + shell_quote(hearth.string()) + " list --json");
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_EQ(list.out, "{\"models\":[]}\n");
+  if (fs::exists(shared_dir() / "models/qwen3-tiny")) {
+    CommandResult show = run_shell(env + shell_quote(hearth.string()) + " show --json " +
+                                   shell_quote((shared_dir() / "models/qwen3-tiny").string()));
+    EXPECT_EQ(show.exit_code, 0) << show.err;
+    EXPECT_NE(show.out.find("\"architecture\":\"qwen3\""), std::string::npos) << show.out;
+  }
+
+  // Running it again upgrades in place (the build is incremental) and leaves a working binary.
+  CommandResult again = run_shell(install);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(run_shell(shell_quote(hearth.string()) + " --version").exit_code, 0);
+
+  CommandResult un = run_shell("bash " + script + " --uninstall --no-systemd --prefix " + shell_quote(prefix.string()));
+  EXPECT_EQ(un.exit_code, 0) << un.err;
+  EXPECT_FALSE(fs::exists(hearth));
+  EXPECT_FALSE(fs::exists(prefix / "share/hearth"));
+}
+
+}  // namespace
+}  // namespace hearth::test
