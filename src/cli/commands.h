@@ -11,5 +11,16 @@ void add_convert_command(CLI::App& app);
 void add_logits_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_make_demo_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
+// Model library (src/store): pull, push, list, show, rm, cp, create, search, gc.
+void add_pull_command(CLI::App& app);
+void add_push_command(CLI::App& app);
+void add_list_command(CLI::App& app);
+void add_show_command(CLI::App& app);
+void add_rm_command(CLI::App& app);
+void add_cp_command(CLI::App& app);
+void add_create_command(CLI::App& app);
+void add_search_command(CLI::App& app);
+void add_gc_command(CLI::App& app);
 
 }  // namespace hearth::cli

@@ -20,6 +20,16 @@ int main(int argc, char** argv) {
   hearth::cli::add_logits_command(app);
   hearth::cli::add_run_command(app);
   hearth::cli::add_make_demo_command(app);
+  hearth::cli::add_serve_command(app);
+  hearth::cli::add_pull_command(app);
+  hearth::cli::add_push_command(app);
+  hearth::cli::add_list_command(app);
+  hearth::cli::add_show_command(app);
+  hearth::cli::add_rm_command(app);
+  hearth::cli::add_cp_command(app);
+  hearth::cli::add_create_command(app);
+  hearth::cli::add_search_command(app);
+  hearth::cli::add_gc_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

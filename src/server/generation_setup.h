@@ -1,0 +1,30 @@
+#pragma once
+// Steps every generation route shares between parsing and GenerationJob: checking the model name and the
+// engine's capabilities, tokenizing, enforcing the context length (a prompt that does not fit is a 400,
+// never truncated), and building one GenerationRequest per choice.
+#include <string>
+#include <vector>
+
+#include "server/api_error.h"
+#include "server/api_request.h"
+#include "server/server_context.h"
+
+namespace hearth::server {
+
+// Accepts the served name, the name with or without ":latest", or nothing. Throws 404 otherwise.
+void check_model_name(const ServerContext& ctx, const std::string& requested, ErrorStyle style);
+
+// Throws 400 for features the engine lacks (constrained output, logprobs, forced tool calls).
+void check_capabilities(const ServerContext& ctx, const GenerationOptions& options, bool forced_tool_call = false);
+
+struct PromptLimits {
+  std::string param = "messages";  // the parameter named in context-length errors
+  bool clamp_max_tokens = false;   // Ollama: num_predict beyond the context is clamped, not refused
+};
+
+// One GenerationRequest per choice (n of them) for `prompt`. `id_base` names them in logs ("chatcmpl-x").
+std::vector<GenerationRequest> make_generation_requests(const ServerContext& ctx, const GenerationOptions& options,
+                                                        const std::vector<TokenId>& prompt, const std::string& id_base,
+                                                        Clock::time_point arrival, const PromptLimits& limits);
+
+}  // namespace hearth::server
