@@ -141,8 +141,13 @@ fi
 for tool in cmake ninja c++; do command -v "$tool" >/dev/null || die "$tool is missing (drop --skip-deps)"; done
 
 say "building Hearth (Release) in $build_dir"
-cmake -S "$src" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DHEARTH_BUILD_TESTS=OFF -DHEARTH_BUILD_BENCH=OFF >/dev/null
+if [[ -f "$build_dir/CMakeCache.txt" ]]; then
+  # An existing build folder (an upgrade, or a developer's tree) keeps its own configuration.
+  cmake -S "$src" -B "$build_dir" >/dev/null
+else
+  cmake -S "$src" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DHEARTH_BUILD_TESTS=OFF -DHEARTH_BUILD_BENCH=OFF >/dev/null
+fi
 cmake --build "$build_dir" --target hearth --parallel "$jobs"
 built="$build_dir/src/cli/hearth"
 [[ -x "$built" ]] || die "the build did not produce $built"
