@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 / Ubuntu packages Hearth builds and tests with. Idempotent.
 # Usage: deploy/install-deps.sh [--with-test-tools]
-#   --with-test-tools  also installs what the integration tests start (registry, node/npm, python3-numpy)
+#   --with-test-tools  also installs what the integration tests start (registry, node/npm, python3-numpy, systemd-analyze)
 set -euo pipefail
 
 packages=(
@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--with-test-tools" ]]; then
-  packages+=(docker-registry python3-numpy)
+  packages+=(docker-registry python3-numpy systemd)
   # Node.js runs the real-client compatibility tests; keep an existing (newer) installation.
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)

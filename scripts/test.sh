@@ -21,7 +21,9 @@ cmake --build build --parallel "$(nproc)"
 (cd build && ctest "${ctest_args[@]}")
 
 if [[ $sanitize -eq 1 ]]; then
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHEARTH_SANITIZE=ON -DHEARTH_BUILD_BENCH=OFF
+  # -O1: the sanitizers still see every access, and the model suites run several times faster than at -O0.
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DHEARTH_SANITIZE=ON \
+    -DHEARTH_BUILD_BENCH=OFF
   cmake --build build-asan --parallel "$(nproc)"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure --parallel "$(nproc)" --timeout 1200 \
      --label-exclude slow)

@@ -1,4 +1,5 @@
-// hearth convert HF_DIR -o OUT.gguf [--type f32|f16|bf16]: writes a llama.cpp-compatible GGUF.
+// hearth convert HF_DIR -o OUT.gguf [--type f32|f16|bf16|q8_0|q4_k_m|...]: writes a llama.cpp-compatible GGUF,
+// quantized with a mixture of format/quantize_mix.h when TYPE names one.
 // Progress goes to stderr, one line per tensor; stdout stays empty.
 #include <cstdio>
 #include <memory>
@@ -15,14 +16,16 @@ struct ConvertArgs {
   std::string input;
   std::string output;
   std::string type = "bf16";
+  int threads = 0;
   bool quiet = false;
 };
 
 void run_convert(const ConvertArgs& args) {
-  auto type = parse_convert_type(args.type);
-  require(type.has_value(), "unsupported --type '{}': convert writes f32, f16 or bf16", args.type);
+  auto mix = find_quant_mix(args.type);
+  require(mix.has_value(), "unsupported --type '{}' (expected one of: {})", args.type, quant_mix_names());
   ConvertOptions options;
-  options.type = *type;
+  options.mix = *mix;
+  options.threads = args.threads;
   if (!args.quiet) options.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   ConvertResult r = convert_hf_to_gguf(args.input, args.output, options);
   if (!args.quiet)
@@ -40,8 +43,10 @@ void add_convert_command(CLI::App& app) {
       ->required();
   cmd->add_option("-o,--output", args->output, "GGUF file to write")->required();
   cmd->add_option("--type", args->type,
-                  "Type of the weight matrices: f32, f16 or bf16 (norms, biases and the MoE router stay f32)")
+                  "Type of the weight matrices: f32, f16, bf16, or a quantization mixture q8_0, q4_0, q4_k_s, q4_k_m, "
+                  "q5_k_m, q6_k (norms, biases and the MoE router stay f32)")
       ->capture_default_str();
+  cmd->add_option("-t,--threads", args->threads, "Encoding threads (default: one per core)");
   cmd->add_flag("-q,--quiet", args->quiet, "No progress on stderr");
   cmd->callback([args] { run_convert(*args); });
 }

@@ -5,11 +5,17 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
+#include <tuple>
+#include <utility>
 
 #include "cli/commands.h"
 #include "config/config.h"
 #include "config/option_table.h"
+#include "scheduler/engine_service.h"
+#include "scheduler/model_frontend.h"
 #include "server/fake_engine.h"
 #include "server/server_app.h"
 #include "util/error.h"
@@ -60,6 +66,37 @@ std::size_t index_of(const config::OptionSpec& spec) {
   return static_cast<std::size_t>(&spec - config::option_table().data());
 }
 
+std::string read_text_file(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  require(static_cast<bool>(in), "{}: cannot read {}", what, path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The real engine (scheduler/engine_service.h) and its prompt frontend for cfg.model.
+std::pair<std::unique_ptr<server::GenerationService>, std::unique_ptr<server::PromptFrontend>> make_engine(
+    const config::Config& cfg) {
+  // The template in effect: prompt_template, else a chat_template file, else the model's own.
+  std::string chat_template;
+  if (cfg.prompt_template.empty() && !cfg.chat_template.empty()) {
+    chat_template = read_text_file(cfg.chat_template, "chat_template");
+  }
+  scheduler::EngineOptions options;
+  options.model = cfg.model;
+  options.served_model_name = cfg.served_model_name;
+  options.engine = cfg.engine;
+  options.chat_template = !cfg.prompt_template.empty() ? cfg.prompt_template : chat_template;
+  options.json_constraints = true;  // response_format json_object / json_schema
+  auto engine = std::make_unique<scheduler::EngineService>(std::move(options));
+  const bool use_prompt_template = !cfg.prompt_template.empty();
+  std::string tpl = engine->model_info().chat_template;
+  auto frontend = std::make_unique<scheduler::ModelPromptFrontend>(engine->tokenizer(), std::move(tpl),
+                                                                  use_prompt_template,
+                                                                  engine->model_files().special_token_strings);
+  return {std::move(engine), std::move(frontend)};
+}
+
 void run_serve(ServeArgs& args) {
   server::block_shutdown_signals();  // before any thread exists
 
@@ -97,10 +134,7 @@ void run_serve(ServeArgs& args) {
   } else if (cfg.model.empty()) {
     fail("no model to serve: pass MODEL, or set model in config.yaml or HEARTH_MODEL");
   } else {
-    fail(
-        "cannot serve {}: this build of hearth has no inference engine behind the server yet "
-        "(the scheduler is still being written)",
-        cfg.model);
+    std::tie(service, frontend) = make_engine(cfg);
   }
   server::ServerApp app(std::move(cfg), std::move(service), std::move(frontend));
   app.run();
@@ -130,7 +164,8 @@ void add_serve_command(CLI::App& app) {
           "--no-" + name, [args, i] { args->values[i] = {"false"}; }, "turn " + name + " off");
     } else {
       opt = cmd->add_option(spec.flag, args->values[i], help);
-      if (spec.kind != config::ValueKind::kStringList) opt->expected(1);
+      // One value per occurrence, so a positional MODEL after "--port 0" stays positional.
+      if (spec.kind != config::ValueKind::kStringList) opt->expected(1)->allow_extra_args(false);
       opt->type_name(type_name(spec.kind));
     }
     args->options.emplace_back(&spec, opt);

@@ -8,8 +8,12 @@ namespace hearth::cli {
 void add_tokenize_commands(CLI::App& app);  // tokenize, detokenize
 void add_render_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
+void add_quantize_command(CLI::App& app);
 void add_logits_command(CLI::App& app);
 void add_run_command(CLI::App& app);
+void add_bench_command(CLI::App& app);       // bench, perplexity, kld: measurement (src/eval)
+void add_perplexity_command(CLI::App& app);
+void add_kld_command(CLI::App& app);
 void add_make_demo_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 // Model library (src/store): pull, push, list, show, rm, cp, create, search, gc.

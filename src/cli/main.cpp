@@ -17,8 +17,12 @@ int main(int argc, char** argv) {
   hearth::cli::add_tokenize_commands(app);
   hearth::cli::add_render_command(app);
   hearth::cli::add_convert_command(app);
+  hearth::cli::add_quantize_command(app);
   hearth::cli::add_logits_command(app);
   hearth::cli::add_run_command(app);
+  hearth::cli::add_bench_command(app);
+  hearth::cli::add_perplexity_command(app);
+  hearth::cli::add_kld_command(app);
   hearth::cli::add_make_demo_command(app);
   hearth::cli::add_serve_command(app);
   hearth::cli::add_pull_command(app);

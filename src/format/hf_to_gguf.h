@@ -4,7 +4,8 @@
 // Tensors are llama.cpp's (format/model_tensors.h): per-expert Hugging Face tensors are stacked
 // into blk.N.ffn_{gate,up,down}_exps.weight {n_experts, rows, cols}; 1-D tensors (norms, biases)
 // and the MoE router (ffn_gate_inp) are always F32, the other matrices take the requested type
-// (round to nearest even). No output.weight when the embeddings are tied.
+// (round to nearest even), or the types of a quantization mixture (format/quantize_mix.h). No output.weight
+// when the embeddings are tied.
 //
 // Metadata, in this order (integers uint32 unless noted, floats float32):
 //   general.architecture, {arch}.context_length, embedding_length, block_count,
@@ -20,12 +21,16 @@
 #include <optional>
 #include <string>
 
+#include "format/quantize_mix.h"
 #include "tensor/dtype.h"
 
 namespace hearth {
 
 struct ConvertOptions {
-  DType type = DType::BF16;  // matrices: F32, F16 or BF16
+  DType type = DType::BF16;  // matrices: F32, F16 or BF16 (ignored when `mix` is set)
+  // A quantization mixture (format/quantize_mix.h: f16, q8_0, q4_k_m, ...) instead of one type for all matrices.
+  std::optional<QuantMix> mix;
+  int threads = 0;  // encoding threads; <= 0: one per core
   // Called once per tensor before it is written ("[ 3/40] blk.0.attn_q.weight bf16 -> f16 [128, 64]").
   std::function<void(const std::string&)> progress;
 };

@@ -96,6 +96,14 @@ void KvCache::reserve(SeqId seq, std::int64_t n_tokens) {
   }
 }
 
+void KvCache::attach_blocks(SeqId seq, std::span<const std::int32_t> blocks) {
+  Sequence& s = get(seq);
+  require(s.blocks.empty() && s.length == 0, "sequence {} already holds blocks", seq);
+  for (std::int32_t b : blocks) require(b >= 0 && b < n_blocks(), "KV cache block {} is out of range", b);
+  s.blocks.assign(blocks.begin(), blocks.end());
+  s.length = static_cast<std::int64_t>(blocks.size()) * block_size_;
+}
+
 std::vector<SeqId> KvCache::sequences() const {
   std::vector<SeqId> out;
   for (const auto& [id, s] : seqs_) out.push_back(id);

@@ -74,6 +74,10 @@ class KvCache {
   // Allocates blocks so the sequence can hold n_tokens tokens. Throws hearth::Error (allocating
   // nothing) when the pool has too few free blocks.
   void reserve(SeqId seq, std::int64_t n_tokens);
+  // Gives an empty sequence (no blocks) the given full blocks as its first blocks, holding
+  // blocks.size() * block_size tokens computed earlier (a prefix cache hit). The caller has already
+  // taken a reference to each block in the allocator; the cache releases them like its own.
+  void attach_blocks(SeqId seq, std::span<const std::int32_t> blocks);
   std::vector<SeqId> sequences() const;
 
   std::int32_t block_size() const { return block_size_; }

@@ -50,7 +50,7 @@ TEST(InstallScript, InstallsAWorkingHearthIntoAPrefixAndUpgradesAndUninstalls) {
   // Installing packages needs root; elsewhere the dependencies must already be there.
   std::string deps = ::geteuid() == 0 ? "" : " --skip-deps";
   std::string install = "bash " + script + " --no-systemd --jobs 2 --prefix " + shell_quote(prefix.string()) +
-                        " --build-dir " + shell_quote(build_dir(tmp).string()) + deps;
+                        " --build-dir " + shell_quote(build_dir(tmp.path()).string()) + deps;
   CommandResult r = run_shell(install);
   ASSERT_EQ(r.exit_code, 0) << r.err.substr(r.err.size() > 4000 ? r.err.size() - 4000 : 0);
   fs::path hearth = prefix / "bin" / "hearth";

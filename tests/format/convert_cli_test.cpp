@@ -36,9 +36,11 @@ TEST(ConvertCli, RefusesBadArguments) {
   TempDir dir;
   const std::string model = shell_quote(model_dir("qwen3-tiny").string());
   const std::string out = shell_quote((dir / "x.gguf").string());
-  auto bad_type = run_hearth("convert " + model + " -o " + out + " --type q4_k_m");
+  auto bad_type = run_hearth("convert " + model + " -o " + out + " --type q3_k_xl");
   EXPECT_EQ(bad_type.exit_code, 1);
-  EXPECT_EQ(bad_type.err, "error: unsupported --type 'q4_k_m': convert writes f32, f16 or bf16\n");
+  EXPECT_EQ(bad_type.err,
+            "error: unsupported --type 'q3_k_xl' (expected one of: f32, f16, bf16, q8_0, q4_0, q4_k_s, q4_k_m, q5_k_m, "
+            "q6_k)\n");
   auto missing = run_hearth("convert " + shell_quote((dir / "none").string()) + " -o " + out);
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(missing.err.rfind("error: ", 0), 0u) << missing.err;

@@ -161,9 +161,9 @@ TEST(ModelBinding, UnknownArchitecture) {
 TEST(ModelBinding, RefusesTypesTheBackendCannotCompute) {
   ModelConfig c = synthetic_config("qwen3");
   SyntheticWeights w(c, 1);
-  w.tensors["blk.0.ffn_up.weight"].dtype = DType::Q4_K;
+  w.tensors["blk.0.ffn_up.weight"].dtype = DType::Q2_K;
   std::string err = load_error(c, w);
-  EXPECT_NE(err.find("blk.0.ffn_up.weight has type q4_K"), std::string::npos) << err;
+  EXPECT_NE(err.find("blk.0.ffn_up.weight has type q2_K"), std::string::npos) << err;
 }
 
 // --- batch errors -----------------------------------------------------------------------------------

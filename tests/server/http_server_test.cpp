@@ -116,6 +116,10 @@ TEST(HttpServer, VanishingClientsAreCancelled) {
 }
 
 TEST(HttpServer, StalledReaderIsDropped) {
+#ifdef HEARTH_SANITIZE
+  // Filling the kernel's socket buffers takes minutes at sanitizer speed; the Release suite covers this.
+  GTEST_SKIP() << "too slow under the sanitizers to fill the socket buffers";
+#endif
   HttpServerOptions options;
   options.write_timeout = 300ms;
   FakeEngineOptions fake = default_fake();

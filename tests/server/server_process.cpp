@@ -28,10 +28,12 @@ int remaining_ms(std::chrono::steady_clock::time_point deadline) {
 
 }  // namespace
 
-ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env) {
+ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
+                             bool fake_engine) {
   int pipefd[2];
   if (pipe(pipefd) != 0) throw std::runtime_error("pipe failed");
-  std::vector<std::string> argv_s = {HEARTH_BINARY, "serve", "--fake-engine", "--host", "127.0.0.1", "--port", "0"};
+  std::vector<std::string> argv_s = {HEARTH_BINARY, "serve", "--host", "127.0.0.1", "--port", "0"};
+  if (fake_engine) argv_s.insert(argv_s.begin() + 2, "--fake-engine");
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");

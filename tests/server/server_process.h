@@ -14,7 +14,9 @@ namespace hearth::server::test {
 class ServerProcess {
  public:
   // Starts `hearth serve --fake-engine --host 127.0.0.1 --port 0 <args>` and waits until it listens.
-  explicit ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env = {});
+  // fake_engine=false leaves out --fake-engine: `args` then name a real model.
+  explicit ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env = {},
+                         bool fake_engine = true);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

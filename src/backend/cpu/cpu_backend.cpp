@@ -7,7 +7,9 @@
 
 #include "backend/cpu/attention.h"
 #include "backend/cpu/matmul.h"
+#include "backend/cpu/matmul_quant.h"
 #include "backend/cpu/moe.h"
+#include "quant/quant.h"
 #include "util/error.h"
 
 namespace hearth::cpu {
@@ -20,11 +22,16 @@ std::string CpuBackend::name() const {
 }
 
 Weight CpuBackend::bind(const TensorView& view) {
-  require(view.dtype == DType::F32 || view.dtype == DType::F16 || view.dtype == DType::BF16,
-          "tensor {} has type {}, which the CPU backend cannot compute with yet (f32, f16 and bf16 only)", view.name,
-          dtype_name(view.dtype));
+  const bool plain = view.dtype == DType::F32 || view.dtype == DType::F16 || view.dtype == DType::BF16;
+  require(plain || is_quantized_weight(view.dtype),
+          "tensor {} has type {}, which the CPU backend cannot compute with (f32, f16, bf16, q8_0, q4_0, q4_K, q5_K, "
+          "q6_K)",
+          view.name, dtype_name(view.dtype));
   require(view.rank() == 1 || view.rank() == 2, "tensor {} has shape {}, expected a vector or a matrix", view.name,
           view.shape_string());
+  require(view.row_length() % dtype_info(view.dtype).block_size == 0,
+          "tensor {} has rows of {} values, not a multiple of the {} block size {}", view.name, view.row_length(),
+          dtype_name(view.dtype), dtype_info(view.dtype).block_size);
   require(view.data != nullptr, "tensor {} has no data", view.name);
   Weight w;
   w.name = view.name;
@@ -61,6 +68,10 @@ void CpuBackend::for_rows(std::int64_t rows, std::int64_t cost_per_row, Fn&& fn)
 const float* CpuBackend::vector_f32(const Weight& w) {
   if (w.dtype == DType::F32) return static_cast<const float*>(w.data);
   float* out = arena_.alloc_floats(w.cols);
+  if (is_quantized_weight(w.dtype)) {
+    quant::dequantize_row(w.dtype, w.data, out, w.cols);
+    return out;
+  }
   const auto* src = static_cast<const std::uint16_t*>(w.data);
   (w.dtype == DType::BF16 ? kernels_.bf16_to_f32 : kernels_.f16_to_f32)(src, out, w.cols);
   return out;
@@ -75,6 +86,8 @@ Tensor CpuBackend::embed(const Weight& table) {
     float* dst = out.data + static_cast<std::int64_t>(t) * out.cols;
     if (table.dtype == DType::F32)
       std::memcpy(dst, row, sizeof(float) * table.cols);
+    else if (is_quantized_weight(table.dtype))
+      quant::dequantize_row(table.dtype, row, dst, table.cols);
     else
       (table.dtype == DType::BF16 ? kernels_.bf16_to_f32 : kernels_.f16_to_f32)(
           reinterpret_cast<const std::uint16_t*>(row), dst, table.cols);
@@ -98,7 +111,10 @@ Tensor CpuBackend::rms_norm(const Tensor& x, const Weight& w, float eps) {
 Tensor CpuBackend::matmul(const Tensor& x, const Weight& w, const Weight& bias) {
   assert(x.cols == w.cols);
   Tensor y = alloc(x.rows, w.rows);
-  cpu::matmul(pool_, scratch_, kernels_, x.data, x.cols, x.rows, w, y.data, y.cols);
+  if (is_quantized_weight(w.dtype))
+    matmul_quantized(pool_, arena_, x.data, x.cols, x.rows, w, y.data, y.cols);
+  else
+    cpu::matmul(pool_, scratch_, kernels_, x.data, x.cols, x.rows, w, y.data, y.cols);
   if (bias) {
     assert(bias.cols == w.rows);
     const float* b = vector_f32(bias);
