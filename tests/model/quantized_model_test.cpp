@@ -47,32 +47,6 @@ fs::path quantized_gguf(const std::string& name, const std::string& mix) {
   return out;
 }
 
-struct PromptRun {
-  Logits logits;
-  std::vector<std::int32_t> greedy;
-};
-
-// Prefill in one pass (all logits), then greedy decoding one token at a time with the KV cache.
-PromptRun run_prompt(Model& model, const std::vector<std::int32_t>& ids, int n_greedy) {
-  auto cache = model.create_kv_cache(static_cast<std::int64_t>(ids.size()) + n_greedy);
-  cache->add_sequence(0);
-  Batch batch;
-  for (std::size_t t = 0; t < ids.size(); ++t) batch.add(ids[t], 0, static_cast<std::int32_t>(t), true);
-  PromptRun run;
-  run.logits = model.forward(batch, *cache);
-  std::int32_t next = argmax(run.logits.row(run.logits.n_rows - 1));
-  Logits step;
-  for (int i = 0; i < n_greedy; ++i) {
-    run.greedy.push_back(next);
-    if (i + 1 == n_greedy) break;
-    batch.clear();
-    batch.add(next, 0, static_cast<std::int32_t>(ids.size()) + i, true);
-    model.forward(batch, *cache, step);
-    next = argmax(step.row(0));
-  }
-  return run;
-}
-
 // How far below the best logit a quantized model's top-1 token may score in the full-precision model: 8-bit
 // weights move these tiny random models' logits by up to ~1 (of ~15-40), so their argmax may flip between
 // near-equal candidates (measured margins of the flips: 0.01-0.27), but never to a clearly worse token.

@@ -94,13 +94,6 @@ double relative_error(std::span<const float> a, std::span<const float> ref) {
   return max_ref > 0 ? max_diff / max_ref : max_diff;
 }
 
-namespace {
-
-struct PromptRun {
-  Logits logits;
-  std::vector<std::int32_t> greedy;
-};
-
 PromptRun run_prompt(Model& model, const std::vector<std::int32_t>& ids, int n_greedy) {
   auto cache = model.create_kv_cache(static_cast<std::int64_t>(ids.size()) + n_greedy);
   cache->add_sequence(0);
@@ -120,8 +113,6 @@ PromptRun run_prompt(Model& model, const std::vector<std::int32_t>& ids, int n_g
   }
   return run;
 }
-
-}  // namespace
 
 void expect_matches_reference(Model& model, const Reference& ref, bool exact) {
   ASSERT_EQ(model.config().vocab_size, ref.vocab_size);

@@ -7,9 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace hearth {
-class Model;
-}
+#include "model/model.h"
 
 namespace hearth::test {
 
@@ -51,6 +49,14 @@ std::string check_topk(std::span<const float> logits, const std::vector<std::int
 
 // max |a - ref| / max |ref| over the whole row.
 double relative_error(std::span<const float> a, std::span<const float> ref);
+
+struct PromptRun {
+  Logits logits;                     // every prompt position
+  std::vector<std::int32_t> greedy;  // n_greedy argmax tokens after the prompt
+};
+
+// Prefill in one forward pass (all logits), then greedy decoding one token at a time with the KV cache.
+PromptRun run_prompt(Model& model, const std::vector<std::int32_t>& ids, int n_greedy);
 
 // Runs every reference prompt through `model` (prefill in one forward pass with all logits, then the
 // greedy continuation decoded one token at a time with the KV cache) and checks, with gtest
