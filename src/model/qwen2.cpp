@@ -1,38 +1,15 @@
 // Qwen2 (Qwen2.5, QwQ-32B): GQA attention with q/k/v projection biases (required: a file without them
 // is refused rather than computed wrongly), SwiGLU FFN, usually tied embeddings.
-#include "model/decoder_blocks.h"
+#include "model/dense_decoder.h"
 #include "model/model_registry.h"
 
 namespace hearth {
 namespace {
 
-class Qwen2Model final : public Model {
+class Qwen2Model final : public DenseDecoderModel {
  public:
-  Qwen2Model(const ModelConfig& config, const WeightStore& store, Backend& backend) : Model(config, backend) {
-    WeightBinder w(store, backend);
-    io_ = bind_output(w, config_);
-    AttentionOptions attn{.qkv_bias = true, .qk_norm = false};
-    for (std::int64_t l = 0; l < config_.n_layers; ++l)
-      layers_.push_back({bind_attention(w, config_, l, attn), bind_dense_ffn(w, config_, l)});
-  }
-
- protected:
-  Tensor compute(const ForwardPlan& plan, KvStorage& kv) override {
-    Tensor x = backend_.embed(io_.token_embd);
-    for (std::size_t l = 0; l < layers_.size(); ++l) {
-      attention_block(backend_, x, layers_[l].attention, config_, kv, static_cast<std::int64_t>(l));
-      dense_ffn_block(backend_, x, layers_[l].ffn, config_);
-    }
-    return output_logits(backend_, x, io_, config_, plan);
-  }
-
- private:
-  struct Layer {
-    AttentionWeights attention;
-    DenseFfnWeights ffn;
-  };
-  OutputWeights io_;
-  std::vector<Layer> layers_;
+  Qwen2Model(const ModelConfig& config, const WeightStore& store, Backend& backend)
+      : DenseDecoderModel(config, store, backend, {.qkv_bias = true, .qk_norm = false}) {}
 };
 
 }  // namespace
