@@ -43,12 +43,11 @@ std::string slurp(const std::filesystem::path& p) {
 }
 }  // namespace
 
-CommandResult run_hearth(const std::string& args) {
+CommandResult run_shell(const std::string& command) {
   TempDir tmp;
   auto out = tmp / "stdout";
   auto err = tmp / "stderr";
-  std::string cmd = shell_quote(HEARTH_BINARY) + " " + args + " >" + shell_quote(out.string()) + " 2>" +
-                    shell_quote(err.string()) + " </dev/null";
+  std::string cmd = command + " >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string()) + " </dev/null";
   int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -56,5 +55,7 @@ CommandResult run_hearth(const std::string& args) {
   r.err = slurp(err);
   return r;
 }
+
+CommandResult run_hearth(const std::string& args) { return run_shell(shell_quote(HEARTH_BINARY) + " " + args); }
 
 }  // namespace hearth::test

@@ -41,6 +41,8 @@ struct CommandResult {
   std::string err;  // stderr
 };
 
+// Runs a /bin/sh command line (already quoted) with no standard input and captures its output.
+CommandResult run_shell(const std::string& command);
 // Runs the hearth binary with `args` (already shell-quoted) and captures its output.
 CommandResult run_hearth(const std::string& args);
 // Single-quotes a string for /bin/sh.

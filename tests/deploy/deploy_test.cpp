@@ -26,18 +26,6 @@ std::string slurp(const fs::path& p) {
   return s.str();
 }
 
-CommandResult run_shell(const std::string& cmd) {
-  TempDir tmp;
-  std::string full =
-      cmd + " >" + shell_quote((tmp / "out").string()) + " 2>" + shell_quote((tmp / "err").string()) + " </dev/null";
-  int status = std::system(full.c_str());
-  CommandResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = slurp(tmp / "out");
-  r.err = slurp(tmp / "err");
-  return r;
-}
-
 TEST(SystemdUnit, SystemdAnalyzeVerifyAcceptsIt) {
   if (std::system("command -v systemd-analyze >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "systemd-analyze is not installed (apt-get install -y systemd)";

@@ -1,10 +1,8 @@
 // install.sh into a temporary prefix (no systemd): it builds Hearth, installs a working binary, upgrades in
 // place when run again, and uninstalls.
-#include <cstdlib>
 #include <unistd.h>
+#include <cstdlib>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -15,25 +13,6 @@ namespace hearth::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-CommandResult run_shell(const std::string& cmd) {
-  TempDir tmp;
-  std::string full =
-      cmd + " >" + shell_quote((tmp / "out").string()) + " 2>" + shell_quote((tmp / "err").string()) + " </dev/null";
-  int status = std::system(full.c_str());
-  CommandResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = slurp(tmp / "out");
-  r.err = slurp(tmp / "err");
-  return r;
-}
 
 // install.sh builds in this test's own build folder (incrementally: seconds, as an upgrade does), or from
 // scratch in a temporary folder when HEARTH_TEST_INSTALL_FRESH_BUILD=1 (what a first install does; minutes).
