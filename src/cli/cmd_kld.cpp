@@ -16,6 +16,7 @@
 
 #include "backend/backend.h"
 #include "cli/commands.h"
+#include "cli/scoring_flags.h"
 #include "eval/kl_divergence.h"
 #include "format/model_files.h"
 #include "model/model.h"
@@ -30,20 +31,11 @@ struct KldArgs {
   std::string model;
   std::string reference;
   std::string file;
-  eval::KldOptions options;
-  int threads = 0;
-  bool json = false;
+  ScoringFlags flags;
 };
 
-void print(FILE* stream, const std::string& text) {
-  std::fwrite(text.data(), 1, text.size(), stream);
-  std::fflush(stream);
-}
-
 void run_kld(const KldArgs& a) {
-  require(a.threads >= 0, "-t must be >= 0 (0: one per core), got {}", a.threads);
-  require(a.options.batch_size >= 1, "-b must be >= 1, got {}", a.options.batch_size);
-  require(a.options.max_chunks >= 0, "--chunks must be >= 0 (0: all), got {}", a.options.max_chunks);
+  check_scoring_flags(a.flags);
   ModelFiles model_files = open_model_files(store::resolve_model_path(a.model));
   ModelFiles ref_files = open_model_files(store::resolve_model_path(a.reference));
   require(model_files.config.vocab_size == ref_files.config.vocab_size,
@@ -58,29 +50,29 @@ void run_kld(const KldArgs& a) {
           "{} and the reference {} tokenize {} differently: their vocabularies differ", model_files.path,
           ref_files.path, a.file);
   const std::int64_t context_length = std::min(model_files.config.context_length, ref_files.config.context_length);
-  const eval::ChunkPlan plan =
-      eval::plan_chunks(static_cast<std::int64_t>(tokens.size()), a.options.ctx, a.options.max_chunks, context_length);
+  const eval::ChunkPlan plan = eval::plan_chunks(static_cast<std::int64_t>(tokens.size()), a.flags.options.ctx,
+                                                 a.flags.options.max_chunks, context_length);
   const TokenId bos = ref_tokenizer->add_bos() ? *ref_tokenizer->bos_id() : -1;
 
   BackendOptions backend_options;
-  backend_options.threads = a.threads;
+  backend_options.threads = a.flags.threads;
   auto backend = create_backend(backend_options);  // one backend (one thread pool) serves both models in turn
   auto model = load_model(model_files, *backend);
   auto reference = load_model(ref_files, *backend);
 
-  FILE* progress_stream = a.json ? stderr : stdout;
-  print(progress_stream, fmt::format("kld: {} tokens in {}; {} chunks of {} tokens, scoring the last {} of each\n",
-                                     tokens.size(), a.file, plan.n_chunks, plan.ctx, plan.scored_per_chunk()));
+  FILE* progress_stream = a.flags.json ? stderr : stdout;
+  print_now(progress_stream, fmt::format("kld: {} tokens in {}; {} chunks of {} tokens, scoring the last {} of each\n",
+                                         tokens.size(), a.file, plan.n_chunks, plan.ctx, plan.scored_per_chunk()));
   auto progress = [&](std::int64_t c, const eval::KldResult& r, double seconds) {
-    print(progress_stream,
-          fmt::format("[{}/{}] mean KLD = {:.6f} ± {:.6f}, top-1 = {:.2f} ± {:.2f} %, PPL ratio = {:.4f} ± {:.4f} "
-                      "({:.2f} s)\n",
-                      c + 1, r.plan.n_chunks, r.kld_mean, r.kld_error, 100 * r.top1_agreement,
-                      100 * r.top1_agreement_error, r.ppl_ratio, r.ppl_ratio_error, seconds));
+    print_now(progress_stream,
+              fmt::format("[{}/{}] mean KLD = {:.6f} ± {:.6f}, top-1 = {:.2f} ± {:.2f} %, PPL ratio = {:.4f} ± {:.4f} "
+                          "({:.2f} s)\n",
+                          c + 1, r.plan.n_chunks, r.kld_mean, r.kld_error, 100 * r.top1_agreement,
+                          100 * r.top1_agreement_error, r.ppl_ratio, r.ppl_ratio_error, seconds));
   };
-  const eval::KldResult r = eval::compute_kld(*model, *reference, tokens, bos, a.options, progress);
+  const eval::KldResult r = eval::compute_kld(*model, *reference, tokens, bos, a.flags.options, progress);
 
-  if (!a.json) {
+  if (!a.flags.json) {
     std::string out;
     out += fmt::format("\nover {} scored tokens ({} chunks of {}):\n", r.tokens_scored, r.plan.n_chunks, r.plan.ctx);
     out += fmt::format("PPL(model)      = {:.4f} ± {:.4f}\n", r.ppl_model.value, r.ppl_model.error);
@@ -89,7 +81,7 @@ void run_kld(const KldArgs& a) {
     out += fmt::format("mean KLD        = {:.6f} ± {:.6f}\n", r.kld_mean, r.kld_error);
     out += fmt::format("KLD median / 99% / max = {:.6f} / {:.6f} / {:.6f}\n", r.kld_median, r.kld_p99, r.kld_max);
     out += fmt::format("top-1 agreement = {:.3f} ± {:.3f} %\n", 100 * r.top1_agreement, 100 * r.top1_agreement_error);
-    print(stdout, out);
+    print_now(stdout, out);
     return;
   }
   nlohmann::ordered_json out;
@@ -113,7 +105,7 @@ void run_kld(const KldArgs& a) {
   out["ppl_reference_error"] = r.ppl_reference.error;
   out["ppl_ratio"] = r.ppl_ratio;
   out["ppl_ratio_error"] = r.ppl_ratio_error;
-  print(stdout, out.dump() + "\n");
+  print_now(stdout, out.dump() + "\n");
 }
 
 }  // namespace
@@ -125,13 +117,7 @@ void add_kld_command(CLI::App& app) {
   cmd->add_option("MODEL", a->model, "The model to measure (e.g. a quantized GGUF)")->required();
   cmd->add_option("--reference", a->reference, "The reference model (e.g. the f16 or f32 original)")->required();
   cmd->add_option("-f,--file", a->file, "Text file to score")->required();
-  cmd->add_option("-c,--ctx", a->options.ctx, "Tokens per chunk; the second half of each is scored")
-      ->capture_default_str();
-  cmd->add_option("--chunks", a->options.max_chunks, "Score at most this many chunks (0: all)")->capture_default_str();
-  cmd->add_option("-b,--batch", a->options.batch_size, "Tokens per forward pass (does not change the result)")
-      ->capture_default_str();
-  cmd->add_option("-t,--threads", a->threads, "CPU threads (default: one per core)");
-  cmd->add_flag("--json", a->json, "Print the result as one JSON object (progress on stderr)");
+  add_scoring_flags(cmd, a->flags);
   cmd->callback([a] { run_kld(*a); });
 }
 

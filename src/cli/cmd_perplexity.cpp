@@ -14,6 +14,7 @@
 
 #include "backend/backend.h"
 #include "cli/commands.h"
+#include "cli/scoring_flags.h"
 #include "eval/perplexity.h"
 #include "format/model_files.h"
 #include "model/model.h"
@@ -27,48 +28,39 @@ namespace {
 struct PerplexityArgs {
   std::string model;
   std::string file;
-  eval::PerplexityOptions options;
-  int threads = 0;
-  bool json = false;
+  ScoringFlags flags;
 };
 
-void print(FILE* stream, const std::string& text) {
-  std::fwrite(text.data(), 1, text.size(), stream);
-  std::fflush(stream);
-}
-
 void run_perplexity(const PerplexityArgs& a) {
-  require(a.threads >= 0, "-t must be >= 0 (0: one per core), got {}", a.threads);
-  require(a.options.batch_size >= 1, "-b must be >= 1, got {}", a.options.batch_size);
-  require(a.options.max_chunks >= 0, "--chunks must be >= 0 (0: all), got {}", a.options.max_chunks);
+  check_scoring_flags(a.flags);
   ModelFiles files = open_model_files(store::resolve_model_path(a.model));
   auto tokenizer = load_tokenizer(files);
   const std::vector<TokenId> tokens = eval::tokenize_text_file(a.file, *tokenizer);
   // Fail on a short text or a bad --ctx before the weights are touched.
-  const eval::ChunkPlan plan = eval::plan_chunks(static_cast<std::int64_t>(tokens.size()), a.options.ctx,
-                                                 a.options.max_chunks, files.config.context_length);
+  const eval::ChunkPlan plan = eval::plan_chunks(static_cast<std::int64_t>(tokens.size()), a.flags.options.ctx,
+                                                 a.flags.options.max_chunks, files.config.context_length);
   const TokenId bos = tokenizer->add_bos() ? *tokenizer->bos_id() : -1;
 
   BackendOptions backend_options;
-  backend_options.threads = a.threads;
+  backend_options.threads = a.flags.threads;
   auto backend = create_backend(backend_options);
   auto model = load_model(files, *backend);
 
-  FILE* progress_stream = a.json ? stderr : stdout;
+  FILE* progress_stream = a.flags.json ? stderr : stdout;
   std::vector<double> chunk_ppl;
   auto progress = [&](std::int64_t c, const eval::PerplexityResult& r, double seconds) {
     chunk_ppl.push_back(r.ppl.value);
-    print(progress_stream, fmt::format("[{}/{}] PPL = {:.4f} ± {:.4f} ({} tokens scored, {:.2f} s)\n", c + 1,
-                                       r.plan.n_chunks, r.ppl.value, r.ppl.error, r.tokens_scored, seconds));
+    print_now(progress_stream, fmt::format("[{}/{}] PPL = {:.4f} ± {:.4f} ({} tokens scored, {:.2f} s)\n", c + 1,
+                                           r.plan.n_chunks, r.ppl.value, r.ppl.error, r.tokens_scored, seconds));
   };
-  print(progress_stream,
-        fmt::format("perplexity: {} tokens in {}; {} chunks of {} tokens, scoring the last {} of each\n", tokens.size(),
-                    a.file, plan.n_chunks, plan.ctx, plan.scored_per_chunk()));
-  const eval::PerplexityResult r = eval::compute_perplexity(*model, tokens, bos, a.options, progress);
+  print_now(progress_stream,
+            fmt::format("perplexity: {} tokens in {}; {} chunks of {} tokens, scoring the last {} of each\n",
+                        tokens.size(), a.file, plan.n_chunks, plan.ctx, plan.scored_per_chunk()));
+  const eval::PerplexityResult r = eval::compute_perplexity(*model, tokens, bos, a.flags.options, progress);
 
-  if (!a.json) {
-    print(stdout, fmt::format("Final estimate: PPL = {:.4f} ± {:.4f} over {} tokens ({} chunks of {})\n", r.ppl.value,
-                              r.ppl.error, r.tokens_scored, r.plan.n_chunks, r.plan.ctx));
+  if (!a.flags.json) {
+    print_now(stdout, fmt::format("Final estimate: PPL = {:.4f} ± {:.4f} over {} tokens ({} chunks of {})\n",
+                                  r.ppl.value, r.ppl.error, r.tokens_scored, r.plan.n_chunks, r.plan.ctx));
     return;
   }
   nlohmann::ordered_json out;
@@ -82,7 +74,7 @@ void run_perplexity(const PerplexityArgs& a) {
   out["ppl"] = r.ppl.value;
   out["ppl_error"] = r.ppl.error;
   out["chunk_ppl"] = chunk_ppl;
-  print(stdout, out.dump() + "\n");
+  print_now(stdout, out.dump() + "\n");
 }
 
 }  // namespace
@@ -93,13 +85,7 @@ void add_perplexity_command(CLI::App& app) {
   cmd->add_option("MODEL", a->model, "GGUF file, Hugging Face model folder, or a model name in the local store")
       ->required();
   cmd->add_option("-f,--file", a->file, "Text file to score")->required();
-  cmd->add_option("-c,--ctx", a->options.ctx, "Tokens per chunk; the second half of each is scored")
-      ->capture_default_str();
-  cmd->add_option("--chunks", a->options.max_chunks, "Score at most this many chunks (0: all)")->capture_default_str();
-  cmd->add_option("-b,--batch", a->options.batch_size, "Tokens per forward pass (does not change the result)")
-      ->capture_default_str();
-  cmd->add_option("-t,--threads", a->threads, "CPU threads (default: one per core)");
-  cmd->add_flag("--json", a->json, "Print the result as one JSON object (progress on stderr)");
+  add_scoring_flags(cmd, a->flags);
   cmd->callback([a] { run_perplexity(*a); });
 }
 

@@ -33,6 +33,13 @@ struct ChunkPlan {
   std::int64_t scored_per_chunk() const { return ctx - 1 - first_scored; }
 };
 
+// How a text is scored (perplexity and KL divergence alike).
+struct ScoringOptions {
+  std::int64_t ctx = 512;
+  std::int64_t max_chunks = 0;  // <= 0: all whole chunks
+  std::int64_t batch_size = 512;
+};
+
 // Validates and plans: ctx >= 8 and within the model's context length (when known, > 0); at least one
 // whole chunk of text. max_chunks <= 0 means every whole chunk.
 ChunkPlan plan_chunks(std::int64_t n_tokens, std::int64_t ctx, std::int64_t max_chunks, std::int64_t context_length);

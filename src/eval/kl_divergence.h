@@ -12,11 +12,7 @@
 
 namespace hearth::eval {
 
-struct KldOptions {
-  std::int64_t ctx = 512;
-  std::int64_t max_chunks = 0;  // <= 0: all whole chunks
-  std::int64_t batch_size = 512;
-};
+using KldOptions = ScoringOptions;
 
 struct KldResult {
   std::int64_t text_tokens = 0;

@@ -10,11 +10,7 @@
 
 namespace hearth::eval {
 
-struct PerplexityOptions {
-  std::int64_t ctx = 512;
-  std::int64_t max_chunks = 0;  // <= 0: all whole chunks
-  std::int64_t batch_size = 512;
-};
+using PerplexityOptions = ScoringOptions;
 
 struct PerplexityResult {
   std::int64_t text_tokens = 0;
