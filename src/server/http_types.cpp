@@ -1,5 +1,7 @@
 #include "server/http_types.h"
 
+#include "util/http_status.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -41,44 +43,8 @@ HttpResponse HttpResponse::text(int status, std::string body, std::string conten
 }
 
 std::string_view status_reason(int status) {
-  switch (status) {
-    case 100:
-      return "Continue";
-    case 200:
-      return "OK";
-    case 204:
-      return "No Content";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Payload Too Large";
-    case 415:
-      return "Unsupported Media Type";
-    case 422:
-      return "Unprocessable Entity";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Unknown";
-  }
+  std::string_view text = http_status_text(status);
+  return text.empty() ? "Unknown" : text;
 }
 
 bool percent_decode(std::string_view in, std::string& out) {

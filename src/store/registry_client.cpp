@@ -11,46 +11,12 @@
 #include "store/media_types.h"
 #include "store/sha256.h"
 #include "util/error.h"
+#include "util/http_status.h"
 
 namespace hearth::store {
 namespace {
 
 using nlohmann::json;
-
-std::string status_text(long status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 409:
-      return "Conflict";
-    case 413:
-      return "Payload Too Large";
-    case 416:
-      return "Range Not Satisfiable";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "";
-  }
-}
 
 // The URL of a Link header's rel="next" target, resolved against `base`.
 std::string next_link(const HttpResponse& r, const std::string& base) {
@@ -114,7 +80,8 @@ RegistryClient::RegistryClient(std::string host, RegistryOptions options)
 }
 
 std::string RegistryClient::describe(const HttpResponse& r) {
-  std::string status = fmt::format("{}{}{}", r.status, status_text(r.status).empty() ? "" : " ", status_text(r.status));
+  const std::string_view reason = http_status_text(r.status);
+  std::string status = fmt::format("{}{}{}", r.status, reason.empty() ? "" : " ", reason);
   try {
     json j = json::parse(r.body);
     if (j.is_object() && j.contains("errors") && j["errors"].is_array() && !j["errors"].empty()) {
