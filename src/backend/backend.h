@@ -126,6 +126,11 @@ class Backend {
   // Starts a pass over `plan` (which must stay alive until the pass's last op); tensors of the
   // previous pass become invalid.
   virtual void begin_forward(const ForwardPlan& plan) = 0;
+  // Scratch scopes: tensors made after begin_scope() are freed by the matching end_scope(); tensors made
+  // before it (the residual stream) stay valid. Model code brackets each layer, so a pass holds one layer's
+  // intermediates instead of every layer's (a 512-token prefill of a 24-layer MoE: 3 GB otherwise).
+  virtual void begin_scope() = 0;
+  virtual void end_scope() = 0;
 
   // Rows of `table` ({vocab, hidden}) for plan.tokens, as f32: {n_tokens, hidden}.
   virtual Tensor embed(const Weight& table) = 0;
@@ -154,6 +159,18 @@ class Backend {
   virtual Tensor gather_rows(const Tensor& x, std::span<const std::int32_t> rows) = 0;
   // Copies x (rows * cols floats) to host memory at dst.
   virtual void read(const Tensor& x, float* dst) = 0;
+};
+
+// Brackets a block of ops with begin_scope()/end_scope().
+class ScratchScope {
+ public:
+  explicit ScratchScope(Backend& backend) : backend_(backend) { backend_.begin_scope(); }
+  ~ScratchScope() { backend_.end_scope(); }
+  ScratchScope(const ScratchScope&) = delete;
+  ScratchScope& operator=(const ScratchScope&) = delete;
+
+ private:
+  Backend& backend_;
 };
 
 struct BackendOptions {

@@ -14,6 +14,7 @@ DenseDecoderModel::DenseDecoderModel(const ModelConfig& config, const WeightStor
 Tensor DenseDecoderModel::compute(const ForwardPlan& plan, KvStorage& kv) {
   Tensor x = backend_.embed(io_.token_embd);
   for (std::size_t l = 0; l < layers_.size(); ++l) {
+    ScratchScope scope(backend_);
     attention_block(backend_, x, layers_[l].attention, config_, kv, static_cast<std::int64_t>(l));
     dense_ffn_block(backend_, x, layers_[l].ffn, config_);
   }

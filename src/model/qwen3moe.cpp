@@ -30,6 +30,7 @@ class Qwen3MoeModel final : public Model {
     Tensor x = backend_.embed(io_.token_embd);
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       const Layer& layer = layers_[l];
+      ScratchScope scope(backend_);
       attention_block(backend_, x, layer.attention, config_, kv, static_cast<std::int64_t>(l));
       if (layer.moe)
         moe_ffn_block(backend_, x, *layer.moe, config_);

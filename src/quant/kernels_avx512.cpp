@@ -41,11 +41,11 @@ void install_avx512_kernels(KernelTable& table) {
   set<FloatKernel<V512, F32Weights<V512>>, 4, 4, 4>(table, DType::F32, nullptr);
   set<FloatKernel<V512, F16Weights<V512>>, 4, 4, 4>(table, DType::F16, nullptr);
   set<FloatKernel<V512, BF16Weights<V512>>, 4, 4, 4>(table, DType::BF16, nullptr);
-  set<Q8DotKernel<Q8_0Weights>, 4, 4, 4>(table, DType::Q8_0, quantize_q8_0_act_x86);
-  set<Q8DotKernel<Q4_0Weights>, 4, 4, 4>(table, DType::Q4_0, quantize_q8_0_act_x86);
-  set<KQuant45Kernel<BlockQ4_K, false>, 2, 4, 2>(table, DType::Q4_K, quantize_q8_K_act_x86);
-  set<KQuant45Kernel<BlockQ5_K, true>, 2, 4, 2>(table, DType::Q5_K, quantize_q8_K_act_x86);
-  set<Q6KKernel, 2, 4, 2>(table, DType::Q6_K, quantize_q8_K_act_x86);
+  set<Q8DotKernel<Q8_0Weights>, 4, 4, 1>(table, DType::Q8_0, quantize_q8_0_act_x86);
+  set<Q8DotKernel<Q4_0Weights>, 4, 4, 1>(table, DType::Q4_0, quantize_q8_0_act_x86);
+  set<KQuant45Kernel<BlockQ4_K, false>, 2, 4, 1>(table, DType::Q4_K, quantize_q8_K_act_x86);
+  set<KQuant45Kernel<BlockQ5_K, true>, 2, 4, 1>(table, DType::Q5_K, quantize_q8_K_act_x86);
+  set<Q6KKernel, 2, 4, 1>(table, DType::Q6_K, quantize_q8_K_act_x86);
 }
 
 }  // namespace hearth::quant::detail

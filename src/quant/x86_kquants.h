@@ -29,6 +29,7 @@ struct KQuant45Kernel {
 #pragma GCC unroll 8
       for (int r = 0; r < RM; ++r) {
         const WBlock& wb = block_at<WBlock>(w + r * ws, b);
+        prefetch_ahead<sizeof(WBlock)>(&wb);
         alignas(16) std::uint8_t sm[16];  // scales 0-7, mins 8-15
         unpack_scales_k4(wb.scales, sm);
         const __m128i packed = _mm_load_si128(reinterpret_cast<const __m128i*>(sm));
@@ -95,6 +96,7 @@ struct Q6KKernel {
 #pragma GCC unroll 8
       for (int r = 0; r < RM; ++r) {
         const BlockQ6_K& wb = block_at<BlockQ6_K>(w + r * ws, b);
+        prefetch_ahead<sizeof(BlockQ6_K)>(&wb);
         const __m128i sc8 = load128(wb.scales);
         __m256i isum[RN];
 #pragma GCC unroll 8

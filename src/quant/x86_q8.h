@@ -44,6 +44,7 @@ struct Q8DotKernel {
 #pragma GCC unroll 8
       for (int r = 0; r < RM; ++r) {
         const WBlock& wb = block_at<WBlock>(w + r * ws, b);
+        prefetch_ahead<sizeof(WBlock)>(&wb);
         const __m256i wq = Weights::load(wb);
         const __m256i wabs = _mm256_abs_epi8(wq);
         const __m256 dw = _mm256_set1_ps(half_to_float(wb.d));

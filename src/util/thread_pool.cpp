@@ -1,6 +1,7 @@
 #include "util/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 
 namespace hearth {
@@ -12,13 +13,40 @@ ThreadPool::ThreadPool(int n_threads) {
 }
 
 ThreadPool::~ThreadPool() {
+  stopping_.store(true);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
   }
   wake_.notify_all();
   for (auto& t : workers_) t.join();
 }
+
+namespace {
+
+// How long a waiting side spins before it sleeps: longer than the serial work between two parallel regions
+// of a forward pass, short enough that an idle server's workers are asleep within a fraction of a millisecond.
+constexpr auto kSpin = std::chrono::microseconds(200);
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Spins until done() or kSpin has passed; true when done() held.
+template <typename Done>
+bool spin_until(const Done& done) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return done();
+  }
+}
+
+}  // namespace
 
 void ThreadPool::run_tasks(int thread_index) {
   const auto& fn = *job_;
@@ -32,16 +60,19 @@ void ThreadPool::run_tasks(int thread_index) {
 void ThreadPool::worker_loop(int thread_index) {
   std::uint64_t seen = 0;
   for (;;) {
-    {
+    auto woken = [&] { return stopping_.load() || generation_.load() != seen; };
+    if (!spin_until(woken)) {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
+      sleeping_workers_.fetch_add(1);
+      wake_.wait(lock, woken);
+      sleeping_workers_.fetch_sub(1);
     }
+    if (stopping_.load()) return;
+    seen = generation_.load();
     run_tasks(thread_index);
-    {
+    if (busy_workers_.fetch_sub(1) == 1 && caller_sleeping_.load()) {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (--busy_workers_ == 0) done_.notify_one();
+      done_.notify_one();
     }
   }
 }
@@ -52,18 +83,25 @@ void ThreadPool::parallel_for(std::int64_t n_tasks, const std::function<void(std
     for (std::int64_t t = 0; t < n_tasks; ++t) fn(t, 0);
     return;
   }
-  {
+  // Workers are all idle here (the previous call waited for them), so the job can be set without the mutex;
+  // the generation increment publishes it.
+  job_ = &fn;
+  n_tasks_ = n_tasks;
+  next_task_.store(0, std::memory_order_relaxed);
+  busy_workers_.store(static_cast<int>(workers_.size()));
+  generation_.fetch_add(1);
+  if (sleeping_workers_.load() > 0) {
     std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &fn;
-    n_tasks_ = n_tasks;
-    next_task_.store(0, std::memory_order_relaxed);
-    busy_workers_ = static_cast<int>(workers_.size());
-    ++generation_;
+    wake_.notify_all();
   }
-  wake_.notify_all();
   run_tasks(0);
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [&] { return busy_workers_ == 0; });
+  auto finished = [&] { return busy_workers_.load() == 0; };
+  if (!spin_until(finished)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    caller_sleeping_.store(true);
+    done_.wait(lock, finished);
+    caller_sleeping_.store(false);
+  }
   job_ = nullptr;
 }
 

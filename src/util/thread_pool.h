@@ -1,6 +1,8 @@
 #pragma once
 // A fixed pool of worker threads for data-parallel kernels. The calling thread takes part in
 // every parallel_for, so a pool of N threads uses N-1 workers plus the caller: no oversubscription.
+// Token generation runs hundreds of short parallel regions per token, so both sides spin for a short while
+// (kSpin) before they sleep on a condition variable: a futex wake-up per region cost about 10 % of tg speed.
 // Thread safety: parallel_for may be called from one thread at a time (the engine thread).
 #include <atomic>
 #include <condition_variable>
@@ -40,12 +42,16 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  std::uint64_t generation_ = 0;
-  bool stopping_ = false;
+  // Sleep hand-off (seq_cst on both sides): a side publishes its change, then looks for sleepers; a sleeper
+  // registers, then re-checks the condition. One of the two always sees the other.
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<int> sleeping_workers_{0};
+  std::atomic<bool> caller_sleeping_{false};
+  std::atomic<bool> stopping_{false};
   const std::function<void(std::int64_t, int)>* job_ = nullptr;
   std::int64_t n_tasks_ = 0;
   std::atomic<std::int64_t> next_task_{0};
-  int busy_workers_ = 0;
+  std::atomic<int> busy_workers_{0};
 };
 
 // The process-wide pool used by CPU kernels; sized by set_default_threads() before first use.

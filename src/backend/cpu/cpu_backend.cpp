@@ -48,8 +48,17 @@ std::unique_ptr<KvStorage> CpuBackend::create_kv_storage(const KvLayout& layout)
 
 void CpuBackend::begin_forward(const ForwardPlan& plan) {
   arena_.reset();
+  scopes_.clear();
   plan_ = &plan;
   rope_valid_ = false;
+}
+
+void CpuBackend::begin_scope() { scopes_.push_back(arena_.mark()); }
+
+void CpuBackend::end_scope() {
+  require(!scopes_.empty(), "end_scope() without begin_scope()");
+  arena_.rewind(scopes_.back());
+  scopes_.pop_back();
 }
 
 Tensor CpuBackend::alloc(std::int64_t rows, std::int64_t cols) {

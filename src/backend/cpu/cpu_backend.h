@@ -2,6 +2,7 @@
 // The CPU backend: weights are zero-copy views into the memory-mapped files, activations live in a
 // per-pass arena, work is spread over the backend's own thread pool.
 #include <memory>
+#include <vector>
 
 #include "backend/backend.h"
 #include "backend/cpu/arena.h"
@@ -23,6 +24,10 @@ class CpuBackend final : public Backend {
   Weight bind(const TensorView& view) override;
   std::unique_ptr<KvStorage> create_kv_storage(const KvLayout& layout) override;
   void begin_forward(const ForwardPlan& plan) override;
+  void begin_scope() override;
+  void end_scope() override;
+  // Scratch bytes the arena holds (its high-water mark over recent passes).
+  std::size_t scratch_bytes() const { return arena_.capacity_bytes(); }
 
   Tensor embed(const Weight& table) override;
   Tensor rms_norm(const Tensor& x, const Weight& w, float eps) override;
@@ -48,6 +53,7 @@ class CpuBackend final : public Backend {
   const Kernels& kernels_;
   ThreadScratch scratch_;
   Arena arena_;
+  std::vector<Arena::Mark> scopes_;
   const ForwardPlan* plan_ = nullptr;
   RopeTable rope_;
   bool rope_valid_ = false;
