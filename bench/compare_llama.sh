@@ -3,12 +3,15 @@
 # that BENCHMARKS.md records.
 #
 #   bench/compare_llama.sh [--threads 2] [--preset medium] [--types "q8_0 q4_k_m"] [--reps 3]
+#                          [--shape NAME --gen-args "--hidden 1536 --layers 16 ..."]
 #                          [--dir /tmp/hearth-bench] [--hearth PATH] [--text FILE] [--kld-ctx 512]
 #                          [--kld-chunks 4] [--no-kld] [--no-peer] [--out REPORT.md]
 #
 # Steps (every model file is cached in --dir and reused when present):
 #  1. a random-weight Qwen3-MoE GGUF of the preset's width in f16 (../shared/peers/make_random_gguf.py): the
 #     quantization source and the KL-divergence reference (benchmarked only when --types lists f16);
+#     --gen-args overrides the preset's dimensions (make_random_gguf.py flags) and --shape names the result,
+#     so a shape other than the presets is measured the same way;
 #  2. each --types entry: `hearth quantize` of the f16 file (bf16/f32 entries are generated directly);
 #     a type `hearth quantize` does not know is reported and skipped;
 #  3. memory bandwidth with --threads threads (../shared/peers/stream_bw.c, best read-only rate);
@@ -27,6 +30,8 @@ peer=${PEER:-$HOME/.cache/hearth-peer}
 
 threads=2
 preset=medium
+shape=""
+gen_args=""
 types="q8_0 q4_k_m"
 reps=3
 dir=/tmp/hearth-bench
@@ -38,7 +43,7 @@ do_kld=1
 do_peer=1
 out=""
 
-usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "compare_llama.sh: $*" >&2; exit 1; }
 need_value() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"; }
 
@@ -46,6 +51,8 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --threads|-t) need_value "$@"; threads=$2; shift 2 ;;
     --preset) need_value "$@"; preset=$2; shift 2 ;;
+    --shape) need_value "$@"; shape=$2; shift 2 ;;
+    --gen-args) need_value "$@"; gen_args=$2; shift 2 ;;
     --types) need_value "$@"; types=$2; shift 2 ;;
     --reps|-r) need_value "$@"; reps=$2; shift 2 ;;
     --dir) need_value "$@"; dir=$2; shift 2 ;;
@@ -64,6 +71,9 @@ done
 [[ "$reps" =~ ^[1-9][0-9]*$ ]] || die "--reps must be a positive integer, got '$reps'"
 [[ "$kld_chunks" =~ ^[1-9][0-9]*$ ]] || die "--kld-chunks must be a positive integer, got '$kld_chunks'"
 [ -n "$text" ] || text=$shared/data/specs/gguf.md
+if [ -n "$gen_args" ] && [ -z "$shape" ]; then die "--gen-args needs --shape NAME (it names the files and results)"; fi
+[ -n "$shape" ] || shape=$preset
+[[ "$shape" =~ ^[A-Za-z0-9._-]+$ ]] || die "--shape must be a plain name, got '$shape'"
 
 if [ -z "$hearth" ]; then
   for candidate in "$repo/build/src/cli/hearth" "$repo"/build-*/src/cli/hearth; do
@@ -80,16 +90,17 @@ fi
 if [ "$do_kld" = 1 ]; then [ -s "$text" ] || die "text for KL divergence not found: $text"; fi
 
 mkdir -p "$dir"
-results=$dir/results-$preset-t$threads
+results=$dir/results-$shape-t$threads
 rm -rf "$results"
 mkdir -p "$results"
 log() { echo "[compare] $*" >&2; }
 
 # -- models -------------------------------------------------------------------------------------------
-base=$dir/qwen3moe-$preset-f16.gguf
+base=$dir/qwen3moe-$shape-f16.gguf
 make_random() {  # DTYPE OUT
-  log "generating $2 (make_random_gguf.py --preset $preset --dtype $1)"
-  /usr/bin/python3 "$shared/peers/make_random_gguf.py" --preset "$preset" --dtype "$1" -o "$2" >&2
+  log "generating $2 (make_random_gguf.py --preset $preset $gen_args --dtype $1)"
+  # shellcheck disable=SC2086 # gen_args is a list of flags
+  /usr/bin/python3 "$shared/peers/make_random_gguf.py" --preset "$preset" $gen_args --dtype "$1" -o "$2" >&2
 }
 [ -s "$base" ] || make_random f16 "$base"
 
@@ -99,7 +110,7 @@ files=()
 labels=()
 notes=()
 for type in $types; do
-  file=$dir/qwen3moe-$preset-$type.gguf
+  file=$dir/qwen3moe-$shape-$type.gguf
   case "$type" in
     f16) ;;
     f32|bf16) [ -s "$file" ] || make_random "$type" "$file" ;;
@@ -161,9 +172,10 @@ if [ "$do_kld" = 1 ]; then
   done
 fi
 
+if [ -n "$gen_args" ]; then notes+=("shape $shape: make_random_gguf.py --preset $preset $gen_args"); fi
 printf '%s\n' "${notes[@]+"${notes[@]}"}" >"$results/notes.txt"
 for i in "${!files[@]}"; do echo "${labels[$i]} $(stat -c %s "${files[$i]}")"; done >"$results/sizes.txt"
-report=$(node "$here/compare_report.mjs" --results "$results" --threads "$threads" --preset "$preset" \
+report=$(node "$here/compare_report.mjs" --results "$results" --threads "$threads" --preset "$shape" \
          --labels "${labels[*]}" --text "$text" --hearth "$hearth" --f16-bytes "$(stat -c %s "$base")")
 echo "$report"
 if [ -n "$out" ]; then echo "$report" >"$out"; fi

@@ -10,6 +10,13 @@ import os from "node:os";
 import path from "node:path";
 import {execFileSync} from "node:child_process";
 
+// node-llama-cpp reports its llama.cpp build as {repo, release}; older versions gave a plain string.
+function llamaRelease(r) {
+  if (r == null) return "unknown";
+  if (typeof r === "string") return r;
+  return [r.repo, r.release].filter(Boolean).join(" ");
+}
+
 function parseArgs(argv) {
   const o = {results: null, threads: "?", preset: "?", labels: [], text: "", hearth: "", f16Bytes: 0};
   for (let i = 2; i < argv.length; i++) {
@@ -97,8 +104,8 @@ function main() {
   lines.push(`Machine: ${cpuModel()}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM; ` +
              `${o.threads} threads for every engine. CPU features Hearth sees: ${features || "n/a"}.`);
   lines.push(`Hearth: ${o.hearth ? path.basename(o.hearth) : "hearth"} (${kernels || "n/a"}); llama.cpp: ` +
-             (llamaInfo ? `node-llama-cpp ${llamaInfo.env?.nodeLlamaCpp}, llama.cpp ${llamaInfo.llama?.release}` : "n/a") + ".");
-  lines.push(`Model: random-weight Qwen3-MoE, preset \`${o.preset}\` (../shared/peers/make_random_gguf.py).`);
+             (llamaInfo ? `node-llama-cpp ${llamaInfo.env?.nodeLlamaCpp}, llama.cpp ${llamaRelease(llamaInfo.llama?.release)}` : "n/a") + ".");
+  lines.push(`Model: random-weight Qwen3-MoE, shape \`${o.preset}\` (../shared/peers/make_random_gguf.py; dimensions in the notes when not a preset).`);
   if (bw.read) {
     lines.push(`Memory bandwidth (stream_bw.c, ${o.threads} threads, best of 10): read ${(bw.read.best / GB).toFixed(1)} GB/s, ` +
                `copy ${(bw.copy?.best / GB).toFixed(1)} GB/s, triad ${(bw.triad?.best / GB).toFixed(1)} GB/s.`);
