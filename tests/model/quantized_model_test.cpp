@@ -1,6 +1,6 @@
-// Quantized tiny models against transformers (shared/reference): a Q8_0 model's last-position logits stay within
-// 2e-2 relative of the reference and its greedy continuations are the reference's; q4_k_m models keep the top-1
-// token. Also the mixture rule of format/quantize_mix.h on a realistic layer count, and `hearth quantize` /
+// Quantized tiny models against transformers (shared/reference): a Q8_0 model's last-position logits stay close to
+// the reference (bounds below; the 2e-2 is checked at real width in wide_model_test.cpp) and its greedy
+// continuations are the reference's; q4_k_m models keep the top-1 token. Also the mixture rule of format/quantize_mix.h on a realistic layer count, and `hearth quantize` /
 // `hearth convert --type` end to end: the types in the written file, the metadata, and the errors.
 #include <gtest/gtest.h>
 

@@ -94,6 +94,16 @@ double relative_error(std::span<const float> a, std::span<const float> ref) {
   return max_ref > 0 ? max_diff / max_ref : max_diff;
 }
 
+double relative_l2_error(std::span<const float> a, std::span<const float> ref) {
+  double diff = 0, norm = 0;
+  for (std::size_t i = 0; i < ref.size(); ++i) {
+    const double d = static_cast<double>(a[i]) - ref[i];
+    diff += d * d;
+    norm += static_cast<double>(ref[i]) * ref[i];
+  }
+  return norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
+}
+
 PromptRun run_prompt(Model& model, const std::vector<std::int32_t>& ids, int n_greedy) {
   auto cache = model.create_kv_cache(static_cast<std::int64_t>(ids.size()) + n_greedy);
   cache->add_sequence(0);

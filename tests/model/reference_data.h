@@ -49,6 +49,9 @@ std::string check_topk(std::span<const float> logits, const std::vector<std::int
 
 // max |a - ref| / max |ref| over the whole row.
 double relative_error(std::span<const float> a, std::span<const float> ref);
+// ||a - ref||_2 / ||ref||_2 over the whole logit vector: the usual "relative error" of a vector (numpy's
+// norm(a - b) / norm(b)); relative_error() above is the stricter worst-element form.
+double relative_l2_error(std::span<const float> a, std::span<const float> ref);
 
 struct PromptRun {
   Logits logits;                     // every prompt position
