@@ -37,7 +37,7 @@ struct LogitsArgs {
 // without changing any value (every row is computed independently of the batch).
 constexpr std::int64_t kChunkTokens = 256;
 
-std::vector<std::int32_t> parse_ids(const std::string& text) {
+std::vector<std::int32_t> parse_prompt_ids(const std::string& text) {
   require(text.find_first_not_of(" \t") != std::string::npos, "--ids: no token ids given");
   std::vector<std::int32_t> ids;
   std::size_t start = 0;
@@ -96,7 +96,7 @@ void write_f32_le(const std::string& path, std::span<const float> values) {
 }
 
 void run_logits(const LogitsArgs& args) {
-  const std::vector<std::int32_t> ids = parse_ids(args.ids);
+  const std::vector<std::int32_t> ids = parse_prompt_ids(args.ids);
   require(args.top >= 0, "--top must be >= 0");
   require(args.greedy >= 0, "--greedy must be >= 0");
 

@@ -59,7 +59,7 @@ void run_tokenize(const TokenizeArgs& args) {
 }
 
 // "1,2,3", "1 2 3" or "[1, 2, 3]".
-std::vector<std::int64_t> parse_ids(const std::string& list) {
+std::vector<std::int64_t> parse_token_list(const std::string& list) {
   std::vector<std::int64_t> ids;
   std::string item;
   auto finish_item = [&] {
@@ -86,7 +86,7 @@ std::vector<std::int64_t> parse_ids(const std::string& list) {
 }
 
 void run_detokenize(const DetokenizeArgs& args) {
-  const std::vector<std::int64_t> wide = parse_ids(args.ids);
+  const std::vector<std::int64_t> wide = parse_token_list(args.ids);
   const auto tokenizer = open_tokenizer(args.model);
   std::vector<TokenId> ids;
   ids.reserve(wide.size());

@@ -12,8 +12,6 @@ namespace hearth {
 namespace {
 
 constexpr char kMagic[4] = {'G', 'G', 'U', 'F'};
-// ggml keeps at most 4 dimensions per tensor.
-constexpr std::uint32_t kMaxDims = 4;
 // Arrays of arrays are legal; a bound on nesting keeps a hostile file from exhausting the stack.
 constexpr int kMaxArrayDepth = 16;
 // Real files hold at most a few million metadata values (vocabularies, merges, scores); the bound
@@ -36,10 +34,6 @@ std::string printable(std::string_view s) {
   }
   if (s.size() > 96) out += "...";
   return out;
-}
-
-std::uint64_t align_up(std::uint64_t offset, std::uint64_t alignment) {
-  return offset + (alignment - offset % alignment) % alignment;
 }
 
 // Bounds-checked little-endian reads over the mapped bytes.
@@ -189,8 +183,8 @@ TensorInfo read_tensor_info(Cursor& c) {
   require(!t.name.empty(), "empty tensor name");
   require(t.name.size() <= kMaxKeyLength, "tensor name of {} bytes is too long", t.name.size());
   std::uint32_t n_dims = c.read<std::uint32_t>("dimension count");
-  require(n_dims >= 1 && n_dims <= kMaxDims, "tensor {} has {} dimensions (1 to {} allowed)", printable(t.name), n_dims,
-          kMaxDims);
+  require(n_dims >= 1 && n_dims <= kGgufMaxDims, "tensor {} has {} dimensions (1 to {} allowed)", printable(t.name), n_dims,
+          kGgufMaxDims);
   std::vector<std::uint64_t> ne(n_dims);
   for (auto& d : ne) {
     d = c.read<std::uint64_t>("tensor dimension");
@@ -281,7 +275,7 @@ GgufFile::GgufFile(const std::string& path) : file_(path) {
       }
     }
 
-    const std::uint64_t data_start = align_up(c.pos(), alignment_);
+    const std::uint64_t data_start = gguf_align_up(c.pos(), alignment_);
     const std::uint64_t data_size = data_start <= size ? size - data_start : 0;
     if (tensor_count > 0)
       require(data_start <= size, "truncated: the tensor data section would start at offset {}, past the end ({})",

@@ -25,6 +25,14 @@ enum class GgufType : std::uint32_t {
 
 const char* gguf_type_name(GgufType type);
 
+// ggml keeps at most 4 dimensions per tensor.
+inline constexpr std::uint32_t kGgufMaxDims = 4;
+
+// offset rounded up to a multiple of alignment (> 0): where tensor data may start.
+inline std::uint64_t gguf_align_up(std::uint64_t offset, std::uint64_t alignment) {
+  return offset + (alignment - offset % alignment) % alignment;
+}
+
 struct GgufValue;
 
 struct GgufArray {

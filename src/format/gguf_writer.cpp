@@ -16,11 +16,6 @@ namespace {
 
 // ggml stores tensor names in a 64-byte buffer, NUL included.
 constexpr std::size_t kMaxTensorName = 63;
-constexpr std::size_t kMaxDims = 4;
-
-std::uint64_t align_up(std::uint64_t offset, std::uint64_t alignment) {
-  return offset + (alignment - offset % alignment) % alignment;
-}
 
 void put_bytes(std::string& out, const void* data, std::size_t n) { out.append(static_cast<const char*>(data), n); }
 
@@ -174,7 +169,7 @@ struct GgufWriter::Impl {
       put<std::uint32_t>(h, static_cast<std::uint32_t>(t.dtype));
       put<std::uint64_t>(h, t.offset);
     }
-    h.resize(static_cast<std::size_t>(align_up(h.size(), alignment)), '\0');
+    h.resize(static_cast<std::size_t>(gguf_align_up(h.size(), alignment)), '\0');
     write(h.data(), h.size());
     header_written = true;
     kv_bytes.clear();
@@ -242,8 +237,8 @@ void GgufWriter::add_tensor(const std::string& name, DType type, const std::vect
   require(!m.header_written, "GGUF writer: tensor {} declared after tensor data", name);
   require(!name.empty() && name.size() <= kMaxTensorName, "GGUF writer: tensor name '{}' must have 1 to {} bytes", name,
           kMaxTensorName);
-  require(!shape.empty() && shape.size() <= kMaxDims, "GGUF writer: tensor {} has {} dimensions (1 to {} allowed)",
-          name, shape.size(), kMaxDims);
+  require(!shape.empty() && shape.size() <= kGgufMaxDims, "GGUF writer: tensor {} has {} dimensions (1 to {} allowed)",
+          name, shape.size(), kGgufMaxDims);
   const DTypeInfo& info = dtype_info(type);
   unsigned __int128 nbytes = 1;
   for (auto d : shape) require(d >= 1, "GGUF writer: tensor {} has a dimension {}", name, d);
@@ -256,7 +251,7 @@ void GgufWriter::add_tensor(const std::string& name, DType type, const std::vect
   }
   require(m.tensor_names.insert(name).second, "GGUF writer: duplicate tensor {}", name);
   Impl::Tensor t{name, type, shape, static_cast<std::uint64_t>(nbytes), m.data_size};
-  m.data_size = align_up(t.offset + t.nbytes, m.alignment);
+  m.data_size = gguf_align_up(t.offset + t.nbytes, m.alignment);
   m.tensors.push_back(std::move(t));
 }
 
@@ -271,7 +266,7 @@ void GgufWriter::write_tensor_data(const void* data, std::size_t nbytes) {
   m.write(data, nbytes);
   m.current_written += nbytes;
   if (m.current_written == t.nbytes) {
-    m.write_padding(align_up(t.nbytes, m.alignment) - t.nbytes);
+    m.write_padding(gguf_align_up(t.nbytes, m.alignment) - t.nbytes);
     ++m.current;
     m.current_written = 0;
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "format/gguf_model_config.h"
+#include "format/json_file.h"
 #include "format/gguf_writer.h"
 #include "format/hf_tokenizer_gguf.h"
 #include "format/model_config.h"
@@ -22,14 +23,6 @@ namespace hearth {
 namespace {
 
 namespace fs = std::filesystem;
-
-nlohmann::json read_json(const fs::path& p) {
-  try {
-    return nlohmann::json::parse(read_file(p.string()));
-  } catch (const nlohmann::json::exception& e) {
-    fail("{}: not valid JSON: {}", p.string(), e.what());
-  }
-}
 
 }  // namespace
 
@@ -79,7 +72,7 @@ ConvertResult convert_hf_to_gguf(const std::string& hf_dir, const std::string& o
   require(fs::exists(dir / "config.json"), "{}: no config.json (expected a Hugging Face model folder)", hf_dir);
   ModelConfig config;
   try {
-    config = model_config_from_hf(read_json(dir / "config.json"));
+    config = model_config_from_hf(read_json_file((dir / "config.json").string()));
   } catch (...) {
     rethrow_with_context((dir / "config.json").string());
   }
@@ -101,7 +94,7 @@ ConvertResult convert_hf_to_gguf(const std::string& hf_dir, const std::string& o
   w.add_metadata("general.file_type", GgufValue::u32(mix.file_type));
   w.add_metadata("general.quantization_version", GgufValue::u32(2));
   if (fs::path gen = dir / "generation_config.json"; fs::exists(gen))
-    write_sampling_defaults(w, generation_config_from_hf(read_json(gen)));
+    write_sampling_defaults(w, generation_config_from_hf(read_json_file(gen.string())));
   write_hf_tokenizer(w, hf_dir, config.vocab_size);
 
   for (const auto& t : tensors) w.add_tensor(t.name, target_type(t), t.shape);

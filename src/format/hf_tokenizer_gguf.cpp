@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "format/json_file.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/mapped_file.h"
@@ -15,14 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-json read_json_file(const fs::path& p) {
-  try {
-    return json::parse(read_file(p.string()));
-  } catch (const json::exception& e) {
-    fail("{}: not valid JSON: {}", p.string(), e.what());
-  }
-}
 
 bool starts_ends(const std::string& s, std::string_view head, std::string_view tail) {
   return s.size() >= head.size() + tail.size() && s.starts_with(head) && s.ends_with(tail);
@@ -114,12 +107,12 @@ void write_hf_tokenizer(GgufWriter& w, const std::string& folder, std::int64_t v
   const fs::path tokenizer_file = dir / "tokenizer.json";
   require(fs::exists(tokenizer_file), "{}: no tokenizer.json (Hearth converts byte-level BPE tokenizers)", folder);
   const std::string tf = tokenizer_file.string();
-  json tokenizer = read_json_file(tokenizer_file);
+  json tokenizer = read_json_file(tokenizer_file.string());
   json config = json::object();
-  if (fs::path p = dir / "tokenizer_config.json"; fs::exists(p)) config = read_json_file(p);
+  if (fs::path p = dir / "tokenizer_config.json"; fs::exists(p)) config = read_json_file(p.string());
   require(config.is_object(), "{}: tokenizer_config.json is not an object", folder);
   json model_config = json::object();
-  if (fs::path p = dir / "config.json"; fs::exists(p)) model_config = read_json_file(p);
+  if (fs::path p = dir / "config.json"; fs::exists(p)) model_config = read_json_file(p.string());
 
   require(tokenizer.is_object() && tokenizer.contains("model") && tokenizer["model"].is_object(),
           "{}: no \"model\" object", tf);
@@ -219,7 +212,7 @@ void write_hf_tokenizer(GgufWriter& w, const std::string& folder, std::int64_t v
   } else if (fs::path p = dir / "chat_template.jinja"; fs::exists(p)) {
     w.add_metadata("tokenizer.chat_template", GgufValue::str(read_file(p.string())));
   } else if (fs::path p = dir / "chat_template.json"; fs::exists(p)) {
-    json j = read_json_file(p);
+    json j = read_json_file(p.string());
     if (j.is_object() && j.contains("chat_template")) write_chat_template(w, j["chat_template"]);
   }
 }

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "format/gguf_model_config.h"
+#include "format/json_file.h"
 #include "format/model_tensors.h"
 #include "util/error.h"
 #include "util/mapped_file.h"
@@ -12,14 +13,6 @@ namespace hearth {
 namespace {
 
 namespace fs = std::filesystem;
-
-nlohmann::json read_json(const fs::path& p) {
-  try {
-    return nlohmann::json::parse(read_file(p.string()));
-  } catch (const nlohmann::json::exception& e) {
-    fail("{}: not valid JSON: {}", p.string(), e.what());
-  }
-}
 
 // tokenizer_config.json stores special tokens either as strings or as AddedToken objects.
 std::string token_string(const nlohmann::json& v) {
@@ -33,13 +26,13 @@ void open_hf_folder(ModelFiles& m, bool load_weights) {
   fs::path config = dir / "config.json";
   require(fs::exists(config), "{}: no config.json (expected a Hugging Face model folder)", m.path);
   m.kind = ModelFiles::Kind::HfFolder;
-  m.config = model_config_from_hf(read_json(config));
+  m.config = model_config_from_hf(read_json_file(config.string()));
   if (fs::path gen = dir / "generation_config.json"; fs::exists(gen))
-    m.generation = generation_config_from_hf(read_json(gen));
+    m.generation = generation_config_from_hf(read_json_file(gen.string()));
   if (fs::path tok = dir / "tokenizer.json"; fs::exists(tok)) m.tokenizer_json_path = tok.string();
   if (fs::path tc = dir / "tokenizer_config.json"; fs::exists(tc)) {
     m.tokenizer_config_path = tc.string();
-    nlohmann::json j = read_json(tc);
+    nlohmann::json j = read_json_file(tc.string());
     if (auto it = j.find("chat_template"); it != j.end()) {
       if (it->is_string()) {
         m.chat_template = it->get<std::string>();

@@ -11,18 +11,13 @@
 #include "format/safetensors.h"
 #include "store/fs_util.h"
 #include "tensor/dtype.h"
+#include "util/ascii.h"
 #include "util/error.h"
 
 namespace hearth::store {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Counts parameters from tensor shapes; expert tensors are those whose names mark them
 // ("_exps" in GGUF, ".experts." in Hugging Face).
@@ -43,7 +38,7 @@ struct Counter {
         most = bytes;
         best = name;
       }
-    return lower(best);
+    return ascii_lower(best);
   }
 };
 
@@ -118,7 +113,7 @@ std::string gguf_file_type_name(std::int64_t t) {
 }
 
 std::string normalize_quantization(std::string_view name) {
-  std::string s = lower(name);
+  std::string s = ascii_lower(name);
   if (s == "fp16" || s == "float16" || s == "half") return "f16";
   if (s == "fp32" || s == "float32" || s == "float") return "f32";
   if (s == "bfloat16") return "bf16";

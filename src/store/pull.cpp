@@ -15,17 +15,13 @@
 #include "store/model_info.h"
 #include "store/registry_client.h"
 #include "store/sha256.h"
+#include "util/ascii.h"
 #include "util/error.h"
 
 namespace hearth::store {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 struct Resolved {
   RegistryClient::FetchedManifest fetched;
@@ -46,7 +42,7 @@ Descriptor choose_from_index(const ManifestIndex& index, const std::string& vari
   std::vector<std::string> offered;
   for (const auto& d : index.manifests) {
     std::string v = declared_variant(d.annotations);
-    if (v.empty()) v = lower(d.platform_variant);
+    if (v.empty()) v = ascii_lower(d.platform_variant);
     offered.push_back(v.empty() ? short_digest(d.digest) : v);
     if (!variant.empty() && v == normalize_quantization(variant)) return d;
   }

@@ -6,16 +6,11 @@
 
 #include "store/fs_util.h"
 #include "store/sha256.h"
+#include "util/ascii.h"
 #include "util/error.h"
 
 namespace hearth::store {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool is_alnum_lower(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
@@ -137,26 +132,26 @@ ModelReference parse_reference(std::string_view text, std::string_view default_r
   }
   std::vector<std::string_view> parts = split(rest, '/');
   if (parts.size() > 1 && looks_like_registry(parts.front())) {
-    ref.registry = lower(parts.front());
+    ref.registry = ascii_lower(parts.front());
     require(is_valid_registry_host(ref.registry), "invalid registry address '{}' in '{}'", parts.front(), shown);
     parts.erase(parts.begin());
   } else {
-    ref.registry = lower(default_reg);
+    ref.registry = ascii_lower(default_reg);
   }
   for (auto p : parts) require(!p.empty(), "invalid model name '{}': empty path component", shown);
   for (auto p : parts) {
-    std::string c = lower(p);
+    std::string c = ascii_lower(p);
     require(is_valid_path_component(c),
             "invalid model name '{}': '{}' must be letters and digits separated by '.', '_' or '-'", shown, p);
   }
-  ref.name = lower(parts.back());
+  ref.name = ascii_lower(parts.back());
   parts.pop_back();
   if (parts.empty()) {
     ref.namespace_ = std::string(kDefaultNamespace);
   } else {
     for (std::size_t i = 0; i < parts.size(); ++i) {
       if (i) ref.namespace_ += '/';
-      ref.namespace_ += lower(parts[i]);
+      ref.namespace_ += ascii_lower(parts[i]);
     }
   }
   require(ref.repository().size() <= 255, "invalid model name '{}': longer than 255 characters", shown);
@@ -168,7 +163,7 @@ RegistryEndpoint parse_registry_endpoint(std::string_view text) {
   RegistryEndpoint e;
   std::string_view rest = text;
   if (auto p = rest.find("://"); p != std::string_view::npos) {
-    std::string scheme = lower(rest.substr(0, p));
+    std::string scheme = ascii_lower(rest.substr(0, p));
     require(scheme == "http" || scheme == "https", "registry '{}': only http:// and https:// are supported", shown);
     e.scheme = scheme;
     rest = rest.substr(p + 3);
@@ -176,7 +171,7 @@ RegistryEndpoint parse_registry_endpoint(std::string_view text) {
   while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
   require(rest.find('/') == std::string_view::npos, "registry '{}': give only the address (host[:port]), not a path",
           shown);
-  e.host = lower(rest);
+  e.host = ascii_lower(rest);
   require(is_valid_registry_host(e.host), "invalid registry address '{}'", shown);
   return e;
 }

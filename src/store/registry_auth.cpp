@@ -7,15 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "store/fs_util.h"
+#include "util/ascii.h"
 #include "util/error.h"
 
 namespace hearth::store {
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool is_token_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) ||
@@ -38,7 +34,7 @@ std::vector<AuthChallenge> parse_www_authenticate(std::string_view s) {
     while (i < s.size() && is_token_char(s[i])) ++i;
     if (i == start) break;
     AuthChallenge ch;
-    ch.scheme = lower(std::string(s.substr(start, i - start)));
+    ch.scheme = ascii_lower(std::string(s.substr(start, i - start)));
     // Parameters: key=value pairs separated by commas, until the next scheme token.
     for (;;) {
       skip_space(s, i);
@@ -63,7 +59,7 @@ std::vector<AuthChallenge> parse_www_authenticate(std::string_view s) {
       } else {
         while (i < s.size() && s[i] != ',' && s[i] != ' ') value += s[i++];
       }
-      ch.params[lower(std::string(s.substr(key_start, key_end - key_start)))] = value;
+      ch.params[ascii_lower(std::string(s.substr(key_start, key_end - key_start)))] = value;
       skip_space(s, i);
       if (i < s.size() && s[i] == ',') ++i;
     }
@@ -145,7 +141,7 @@ std::optional<Credentials> find_credentials(const std::string& registry_host) {
       std::string host = key;
       if (auto p = host.find("://"); p != std::string::npos) host = host.substr(p + 3);
       host = host.substr(0, host.find('/'));
-      if (lower(host) != registry_host || !entry.is_object()) continue;
+      if (ascii_lower(host) != registry_host || !entry.is_object()) continue;
       if (entry.contains("auth") && entry["auth"].is_string()) {
         std::string decoded = base64_decode(entry["auth"].get<std::string>());
         auto colon = decoded.find(':');

@@ -5,15 +5,11 @@
 #include "store/fs_util.h"
 #include "store/model_info.h"
 #include "store/sha256.h"
+#include "util/ascii.h"
 #include "util/error.h"
 
 namespace hearth::store {
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string get(const Annotations& a, std::string_view key) {
   auto it = a.find(std::string(key));
@@ -31,7 +27,7 @@ bool near(const std::string& actual_text, std::uint64_t wanted) {
 }  // namespace
 
 void parse_params_filter(const std::string& text, SearchFilter& filter) {
-  std::string t = lower(text);
+  std::string t = ascii_lower(text);
   auto dash = t.find("-a");
   if (dash != std::string::npos) {
     filter.params = parse_count(t.substr(0, dash));
@@ -44,15 +40,15 @@ void parse_params_filter(const std::string& text, SearchFilter& filter) {
 
 bool matches(const SearchFilter& f, const std::string& name, const Annotations& a) {
   if (!f.text.empty()) {
-    std::string needle = lower(f.text);
-    std::string hay = lower(name + " " + get(a, annotation::kTitle) + " " + get(a, annotation::kDescription));
+    std::string needle = ascii_lower(f.text);
+    std::string hay = ascii_lower(name + " " + get(a, annotation::kTitle) + " " + get(a, annotation::kDescription));
     if (hay.find(needle) == std::string::npos) return false;
   }
   if (!f.arch.empty()) {
-    std::string want = lower(f.arch);
+    std::string want = ascii_lower(f.arch);
     if (want == "moe" || want == "dense") {
       if (get(a, annotation::kKind) != want) return false;
-    } else if (lower(get(a, annotation::kArchitecture)) != want) {
+    } else if (ascii_lower(get(a, annotation::kArchitecture)) != want) {
       return false;
     }
   }

@@ -22,7 +22,7 @@ BenchOptions options(std::int64_t p, std::int64_t n, int reps = 3, int warmup = 
   return o;
 }
 
-std::string error_of(const BenchOptions& o, std::int64_t context_length = 4096) {
+std::string options_error(const BenchOptions& o, std::int64_t context_length = 4096) {
   try {
     validate_bench_options(o, context_length);
   } catch (const Error& e) {
@@ -32,20 +32,20 @@ std::string error_of(const BenchOptions& o, std::int64_t context_length = 4096) 
 }
 
 TEST(BenchOptions, DefaultsAndSkippingAreValid) {
-  EXPECT_EQ(error_of({}), "");
-  EXPECT_EQ(error_of(options(0, 128)), "");
-  EXPECT_EQ(error_of(options(512, 0)), "");
+  EXPECT_EQ(options_error({}), "");
+  EXPECT_EQ(options_error(options(0, 128)), "");
+  EXPECT_EQ(options_error(options(512, 0)), "");
 }
 
 TEST(BenchOptions, RejectsNothingToRunNegativeCountsAndTooLong) {
-  EXPECT_THAT(error_of(options(0, 0)), HasSubstr("-p and -n are both 0"));
-  EXPECT_THAT(error_of(options(-1, 128)), HasSubstr("-p must be >= 0"));
-  EXPECT_THAT(error_of(options(512, -5)), HasSubstr("-n must be >= 0"));
-  EXPECT_THAT(error_of(options(512, 128, 0)), HasSubstr("-r must be >= 1"));
-  EXPECT_THAT(error_of(options(512, 128, 3, -1)), HasSubstr("--warmup must be >= 0"));
-  EXPECT_THAT(error_of(options(8192, 128)), HasSubstr("-p 8192 exceeds the model's context length of 4096"));
-  EXPECT_THAT(error_of(options(512, 5000)), HasSubstr("-n 5000 exceeds"));
-  EXPECT_EQ(error_of(options(8192, 128), /*context_length=*/0), "");  // unknown context length
+  EXPECT_THAT(options_error(options(0, 0)), HasSubstr("-p and -n are both 0"));
+  EXPECT_THAT(options_error(options(-1, 128)), HasSubstr("-p must be >= 0"));
+  EXPECT_THAT(options_error(options(512, -5)), HasSubstr("-n must be >= 0"));
+  EXPECT_THAT(options_error(options(512, 128, 0)), HasSubstr("-r must be >= 1"));
+  EXPECT_THAT(options_error(options(512, 128, 3, -1)), HasSubstr("--warmup must be >= 0"));
+  EXPECT_THAT(options_error(options(8192, 128)), HasSubstr("-p 8192 exceeds the model's context length of 4096"));
+  EXPECT_THAT(options_error(options(512, 5000)), HasSubstr("-n 5000 exceeds"));
+  EXPECT_EQ(options_error(options(8192, 128), /*context_length=*/0), "");  // unknown context length
 }
 
 TEST(ProcessMemory, ParsesProcStatusFields) {

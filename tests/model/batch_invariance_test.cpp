@@ -32,14 +32,14 @@ void expect_same_rows(const std::map<RowKey, std::vector<float>>& got, const std
   }
 }
 
-struct Case {
+struct InvarianceCase {
   std::string model;
   const cpu::Kernels* kernels;
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.model << " with " << c.kernels->name << " kernels"; }
+void PrintTo(const InvarianceCase& c, std::ostream* os) { *os << c.model << " with " << c.kernels->name << " kernels"; }
 
-class BatchInvarianceTest : public ::testing::TestWithParam<Case> {};
+class BatchInvarianceTest : public ::testing::TestWithParam<InvarianceCase> {};
 
 TEST_P(BatchInvarianceTest, LogitsDoNotDependOnTheBatch) {
   HEARTH_REQUIRE_SHARED();
@@ -131,8 +131,8 @@ TEST_P(BatchInvarianceTest, LogitsDoNotDependOnTheBatch) {
   }
 }
 
-std::vector<Case> cases() {
-  std::vector<Case> out;
+std::vector<InvarianceCase> cases() {
+  std::vector<InvarianceCase> out;
   for (const cpu::Kernels* k : cpu::available_kernels()) out.push_back({"qwen3moe-tiny", k});
   out.push_back({"qwen2-tiny", &cpu::cpu_kernels()});
   return out;

@@ -15,30 +15,30 @@
 namespace hearth::test {
 namespace {
 
-struct Case {
+struct ReferenceCase {
   std::string model;
   std::string format;  // "hf", "f32", "bf16", "f16" (the last three: converted GGUF)
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.model << " (" << c.format << ")"; }
+void PrintTo(const ReferenceCase& c, std::ostream* os) { *os << c.model << " (" << c.format << ")"; }
 
-std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+std::string case_name(const ::testing::TestParamInfo<ReferenceCase>& info) {
   std::string s = info.param.model + "_" + info.param.format;
   for (char& c : s)
     if (c == '-') c = '_';
   return s;
 }
 
-std::filesystem::path model_path(const Case& c) {
+std::filesystem::path model_path(const ReferenceCase& c) {
   if (c.format == "hf") return hf_model_dir(c.model);
   return converted_gguf(c.model, *dtype_from_name(c.format));
 }
 
-class ReferenceTest : public ::testing::TestWithParam<Case> {};
+class ReferenceTest : public ::testing::TestWithParam<ReferenceCase> {};
 
 TEST_P(ReferenceTest, MatchesTransformers) {
   HEARTH_REQUIRE_SHARED();
-  const Case& c = GetParam();
+  const ReferenceCase& c = GetParam();
   const Reference ref = load_reference(shared_dir() / "reference", c.model);
   ModelFiles files = open_model_files(model_path(c).string());
   cpu::CpuBackend backend;
@@ -50,8 +50,8 @@ TEST_P(ReferenceTest, MatchesTransformers) {
   expect_matches_reference(*model, ref, exact);
 }
 
-std::vector<Case> all_cases() {
-  std::vector<Case> cases;
+std::vector<ReferenceCase> all_cases() {
+  std::vector<ReferenceCase> cases;
   for (const char* model : {"qwen3moe-tiny", "qwen3-tiny", "qwen2-tiny"})
     for (const char* format : {"hf", "f32", "bf16", "f16"}) cases.push_back({model, format});
   return cases;

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// llama.cpp's greedy continuation of given token ids, for one GGUF file, through the prebuilt CPU library of the
+// npm package node-llama-cpp (tests/interop/package.json pins it).
+//
+// Usage: node llama_greedy.mjs --model FILE.gguf --ids 9707,11,1879 [--n-predict 24] [--top 0] [--threads 1]
+// Prints one JSON object on stdout:
+//   {"model": FILE, "ids": [...], "tokens": [n-predict ids], "top": [per step: [[id, log_prob], ...]]}
+// `tokens` is argmax decoding with the KV cache and no early stop (end-of-generation tokens are kept and fed
+// back like any other). With --top K > 0, `top` lists for every generated step the K most likely tokens with
+// their natural log-probabilities, largest first (differences between them are differences of raw logits, comparable
+// with `hearth logits`); it costs about 0.4 s per step, because node-llama-cpp hands the whole vocabulary's
+// probabilities to JavaScript. Exit status 1 with `error: ...` on stderr on failure.
+//
+// As a module: openLlama(threads) once, then greedyContinuations(llama, file, prompts, options).
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
+
+// Loads the CPU build of llama.cpp that ships with the package; never compiles one and never touches a GPU, so
+// that a missing prebuilt binary fails fast instead of starting a 5-minute build.
+export async function openLlama(threads) {
+  return getLlama({
+    gpu: false,
+    build: 'never',
+    maxThreads: threads,
+    progressLogs: false,
+    logLevel: LlamaLogLevel.error,
+  });
+}
+
+// Greedy continuation of each prompt (an array of token ids) with one loaded model and context.
+// options: nPredict (tokens per prompt), top (entries of `top` per step; 0: none), threads.
+// Returns [{ids, tokens, top}] in the order of `prompts`.
+export async function greedyContinuations(llama, file, prompts, { nPredict = 24, top = 0, threads = 1 } = {}) {
+  const model = await llama.loadModel({ modelPath: path.resolve(file), gpuLayers: 0 });
+  try {
+    const longest = Math.max(...prompts.map((ids) => ids.length));
+    const context = await model.createContext({
+      contextSize: Math.ceil((longest + nPredict + 1) / 256) * 256,
+      batchSize: Math.max(longest, 1),
+      sequences: 1,
+      threads: { ideal: threads, min: threads },
+    });
+    try {
+      const sequence = context.getSequence();
+      const results = [];
+      for (const ids of prompts) {
+        await sequence.clearHistory();
+        results.push(await continueGreedily(sequence, ids, nPredict, top));
+      }
+      return results;
+    } finally {
+      await context.dispose();
+    }
+  } finally {
+    await model.dispose();
+  }
+}
+
+async function continueGreedily(sequence, ids, nPredict, top) {
+  const tokens = [];
+  const topPerStep = [];
+  // temperature 0 selects llama.cpp's greedy sampler; `probabilities` returns the softmax of the raw logits over
+  // the whole vocabulary, sorted, so the first entries are the top logits.
+  const metadata = top > 0 ? { probabilities: true } : {};
+  const steps = sequence.evaluateWithMetadata(ids, metadata, { temperature: 0, yieldEogToken: true });
+  for await (const step of steps) {
+    tokens.push(step.token);
+    if (top > 0) {
+      const best = [];
+      for (const [id, p] of step.probabilities) {
+        if (best.length >= top) break;
+        best.push([id, Math.log(p)]);
+      }
+      topPerStep.push(best);
+    }
+    if (tokens.length >= nPredict) break;
+  }
+  if (tokens.length < nPredict) throw new Error(`llama.cpp stopped after ${tokens.length} of ${nPredict} tokens`);
+  return { ids, tokens, top: topPerStep };
+}
+
+function parseArgs(argv) {
+  const options = { model: null, ids: null, nPredict: 24, top: 0, threads: 1 };
+  const count = (flag, text) => {
+    const v = Number(text);
+    if (!Number.isInteger(v) || v < 0) throw new Error(`${flag}: '${text}' is not a non-negative integer`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${flag} needs a value`);
+      return argv[++i];
+    };
+    switch (flag) {
+      case '--model': options.model = value(); break;
+      case '--ids': options.ids = value().split(',').map((t) => count('--ids', t.trim())); break;
+      case '--n-predict': options.nPredict = count(flag, value()); break;
+      case '--top': options.top = count(flag, value()); break;
+      case '--threads': options.threads = count(flag, value()); break;
+      default: throw new Error(`unknown argument '${flag}' (usage: --model FILE --ids 1,2,3 [--n-predict N] ` +
+                               '[--top K] [--threads T])');
+    }
+  }
+  if (!options.model) throw new Error('--model is required');
+  if (!options.ids || options.ids.length === 0) throw new Error('--ids is required');
+  if (options.nPredict < 1) throw new Error('--n-predict must be at least 1');
+  if (options.threads < 1) throw new Error('--threads must be at least 1');
+  return options;
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const llama = await openLlama(options.threads);
+  const [result] = await greedyContinuations(llama, options.model, [options.ids], options);
+  process.stdout.write(`${JSON.stringify({ model: path.resolve(options.model), ...result })}\n`);
+  await llama.dispose();
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((e) => {
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exit(1);
+  });
+}
