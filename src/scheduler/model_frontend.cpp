@@ -114,4 +114,11 @@ std::unique_ptr<server::OutputParser> ModelPromptFrontend::make_output_parser(
   return server::make_chat_output_parser(options);
 }
 
+std::optional<server::PromptFrontend::ReasoningTags> ModelPromptFrontend::reasoning_tags() const {
+  const auto open = tokenizer_->token_id("<think>");
+  const auto close = tokenizer_->token_id("</think>");
+  if (!open || !close) return std::nullopt;
+  return ReasoningTags{*open, *close};
+}
+
 }  // namespace hearth::scheduler

@@ -31,6 +31,8 @@ class ModelPromptFrontend final : public server::PromptFrontend {
   std::vector<server::TokenId> tokenize(std::string_view text) const override;
   std::string detokenize(const std::vector<server::TokenId>& tokens) const override;
   std::unique_ptr<server::OutputParser> make_output_parser(const server::OutputParserOptions& options) const override;
+  // <think> and </think> when both are tokens of the vocabulary.
+  std::optional<ReasoningTags> reasoning_tags() const override;
 
  private:
   std::shared_ptr<const Tokenizer> tokenizer_;

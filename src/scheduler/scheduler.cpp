@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "scheduler/logprobs.h"
+#include "scheduler/reasoning_constraint.h"
 #include "util/error.h"
 
 namespace hearth::scheduler {
@@ -90,12 +91,21 @@ void Scheduler::add(server::RequestId id, server::GenerationRequest request, Sha
   s->request = std::move(request);
   s->n_prompt = static_cast<int>(s->request.prompt.size());
   const auto now = Clock::now();
+  if (!s->request.ignore_eos) s->stop_tokens = end_of_generation_;
+  s->stop_tokens.insert(s->stop_tokens.end(), s->request.stop_token_ids.begin(), s->request.stop_token_ids.end());
+  std::sort(s->stop_tokens.begin(), s->stop_tokens.end());
   try {
     if (std::string problem = check_request(s->request); !problem.empty()) fail("{}", problem);
     s->sampler = std::make_unique<Sampler>(sampling_for(s->request.sampling), model_.config().vocab_size);
-    if (s->request.constraint.kind != server::OutputConstraint::Kind::kNone) {
+    const server::OutputConstraint& c = s->request.constraint;
+    if (c.kind != server::OutputConstraint::Kind::kNone) {
       require(static_cast<bool>(constraints_), "this engine does not support constrained decoding (response_format)");
-      s->constraint = constraints_(s->request.constraint);
+      s->constraint = constraints_(c);
+      if (c.reasoning && s->constraint) {
+        server::OutputConstraint::Reasoning reasoning = *c.reasoning;
+        if (reasoning.max_tokens <= 0) reasoning.max_tokens = default_reasoning_budget(s->request.max_tokens);
+        s->constraint = std::make_unique<ReasoningFirstConstraint>(reasoning, s->stop_tokens, std::move(s->constraint));
+      }
     }
   } catch (const std::exception& e) {
     s->fail(e.what(), now, out);
@@ -105,9 +115,6 @@ void Scheduler::add(server::RequestId id, server::GenerationRequest request, Sha
   s->sampler->accept_prompt(s->tokens);
   s->detokenizer = std::make_unique<StreamingDetokenizer>(tokenizer_, /*skip_special=*/true);
   s->stop_matcher = std::make_unique<server::StopMatcher>(s->request.stop);
-  if (!s->request.ignore_eos) s->stop_tokens = end_of_generation_;
-  s->stop_tokens.insert(s->stop_tokens.end(), s->request.stop_token_ids.begin(), s->request.stop_token_ids.end());
-  std::sort(s->stop_tokens.begin(), s->stop_tokens.end());
   if (s->request.max_tokens <= 0) {
     s->finish(FinishReason::kLength, now, out);
     return;

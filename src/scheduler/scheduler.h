@@ -17,6 +17,10 @@
 // free blocks (or nothing else runs), so admissions do not thrash. A request whose prompt + max_tokens can
 // never fit in the whole cache ends with kError at once.
 //
+// Output constraints: a request's constraint comes from the ConstraintFactory; when the request says its
+// output begins with a reasoning block, it is wrapped in a ReasoningFirstConstraint (reasoning_constraint.h)
+// with the sequence's stop tokens and a budget (default: half of max_tokens).
+//
 // Batch invariance: the backend computes each row independently of the others, so a sequence's tokens do
 // not depend on what else is batched, chunked or cached. Nothing here reorders a sequence's own tokens.
 #include <cstdint>

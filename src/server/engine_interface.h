@@ -50,6 +50,20 @@ struct OutputConstraint {
   enum class Kind { kNone, kJsonObject, kJsonSchema };
   Kind kind = Kind::kNone;
   std::string json_schema;  // kJsonSchema: the schema, serialized as compact JSON text
+
+  // A reasoning model with thinking on writes a reasoning block (<think>…</think>) before its answer. The
+  // constraint then applies to the answer only, from the token after `close` (as vLLM does with a reasoning
+  // parser), so that `content` parses while `reasoning_content` holds the thinking.
+  struct Reasoning {
+    std::optional<TokenId> open;  // forced as the first token when set (the prompt did not open the block)
+    TokenId close = 0;            // ends the block
+    // Tokens the block may take, its tags included; at the limit `close` is forced so that the answer still
+    // gets the rest of max_tokens. <= 0: half of the request's max_tokens (at least 2).
+    // Inside the block the engine does not let the output end (no end-of-generation or stop token), so an
+    // answer always follows it.
+    int max_tokens = 0;
+  };
+  std::optional<Reasoning> reasoning;  // unset: the constraint applies from the first generated token
 };
 
 struct GenerationRequest {

@@ -4,6 +4,10 @@
 
 #include <algorithm>
 
+#include "chat/reasoning_parser.h"
+#include "constrain/token_constraint.h"
+#include "util/error.h"
+
 namespace hearth::server {
 
 namespace {
@@ -31,6 +35,16 @@ void check_capabilities(const ServerContext& ctx, const GenerationOptions& optio
         "response_format json_object/json_schema needs constrained decoding, which this engine does not support yet.",
         "response_format"));
   }
+  if (info.supports_constraints) {
+    // A schema constrained decoding cannot enforce is the client's problem (400 naming the keyword), found
+    // here rather than as a failed generation.
+    try {
+      constrain::compile_constraint(options.constraint);
+    } catch (const Error& e) {
+      throw ApiException(ApiError::bad_request(fmt::format("Invalid value for 'response_format': {}", e.what()),
+                                               "response_format", "invalid_value"));
+    }
+  }
   if (forced_tool_call && !info.supports_constraints) {
     throw ApiException(ApiError::unsupported(
         "tool_choice 'required' or a named function needs constrained decoding, which this engine does not support "
@@ -40,6 +54,18 @@ void check_capabilities(const ServerContext& ctx, const GenerationOptions& optio
   if (options.logprobs && !info.supports_logprobs) {
     throw ApiException(ApiError::unsupported("This engine does not report log-probabilities.", "logprobs"));
   }
+}
+
+std::optional<OutputConstraint::Reasoning> reasoning_before_constraint(const ServerContext& ctx,
+                                                                       const GenerationOptions& options, bool thinking,
+                                                                       const std::string& rendered_prompt) {
+  if (options.constraint.kind == OutputConstraint::Kind::kNone || !thinking) return std::nullopt;
+  const auto tags = ctx.frontend.reasoning_tags();
+  if (!tags) return std::nullopt;
+  OutputConstraint::Reasoning reasoning;
+  if (!prompt_opens_reasoning(rendered_prompt)) reasoning.open = tags->open;
+  reasoning.close = tags->close;
+  return reasoning;
 }
 
 std::vector<GenerationRequest> make_generation_requests(const ServerContext& ctx, const GenerationOptions& options,

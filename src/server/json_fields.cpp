@@ -13,7 +13,7 @@ namespace {
 std::string format_bound(double v) { return fmt::format("{}", v); }
 }  // namespace
 
-void throw_invalid_type(const std::string& param, std::string_view expected, const nlohmann::json& got) {
+void throw_invalid_type(const std::string& param, std::string_view expected, const RequestJson& got) {
   throw ApiException(ApiError::bad_request(
       fmt::format("Invalid type for '{}': expected {}, but got {} instead.", param, expected, json_type_phrase(got)),
       param, "invalid_type"));
@@ -24,20 +24,20 @@ void throw_invalid_value(const std::string& param, const std::string& why) {
       ApiError::bad_request(fmt::format("Invalid value for '{}': {}", param, why), param, "invalid_value"));
 }
 
-JsonFields::JsonFields(const nlohmann::json& object, std::string prefix)
+JsonFields::JsonFields(const RequestJson& object, std::string prefix)
     : object_(object), prefix_(std::move(prefix)) {}
 
 std::string JsonFields::param(std::string_view key) const {
   return prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key);
 }
 
-const nlohmann::json* JsonFields::get(std::string_view key) const {
+const RequestJson* JsonFields::get(std::string_view key) const {
   auto it = object_.find(key);
   if (it == object_.end() || it->is_null()) return nullptr;
   return &*it;
 }
 
-void JsonFields::invalid_type(std::string_view key, std::string_view expected, const nlohmann::json& got) const {
+void JsonFields::invalid_type(std::string_view key, std::string_view expected, const RequestJson& got) const {
   throw_invalid_type(param(key), expected, got);
 }
 
@@ -92,13 +92,13 @@ std::optional<std::int64_t> JsonFields::integer(std::string_view key, std::int64
   return n;
 }
 
-const nlohmann::json* JsonFields::object(std::string_view key) const {
+const RequestJson* JsonFields::object(std::string_view key) const {
   const auto* v = get(key);
   if (v && !v->is_object()) invalid_type(key, "an object", *v);
   return v;
 }
 
-const nlohmann::json* JsonFields::array(std::string_view key) const {
+const RequestJson* JsonFields::array(std::string_view key) const {
   const auto* v = get(key);
   if (v && !v->is_array()) invalid_type(key, "an array", *v);
   return v;

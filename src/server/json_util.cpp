@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <random>
+#include <vector>
 
 #include "server/api_error.h"
 
@@ -13,49 +14,76 @@ namespace hearth::server {
 namespace {
 // Deeper documents are refused: dumping or walking them recursively could exhaust the stack.
 constexpr int kMaxJsonDepth = 128;
+// An ordered object finds (and de-duplicates) a key by a linear scan, so parsing an object of n keys costs
+// n^2/2 comparisons. The budget bounds that work for the whole body (one object of about 8000 keys; no real
+// request comes near it) so that a body of many-keyed objects cannot pin a CPU.
+constexpr std::int64_t kMaxKeyComparisons = std::int64_t{1} << 25;
 
 struct TooDeep {};
+struct TooManyKeys {};
 }  // namespace
 
 std::string dump_json(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string json_type_phrase(const nlohmann::json& j) {
+std::string dump_json(const RequestJson& j) { return j.dump(-1, ' ', false, RequestJson::error_handler_t::replace); }
+
+std::string json_type_phrase(const RequestJson& j) {
   switch (j.type()) {
-    case nlohmann::json::value_t::null:
+    case RequestJson::value_t::null:
       return "null";
-    case nlohmann::json::value_t::boolean:
+    case RequestJson::value_t::boolean:
       return "a boolean";
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned:
+    case RequestJson::value_t::number_integer:
+    case RequestJson::value_t::number_unsigned:
       return "an integer";
-    case nlohmann::json::value_t::number_float:
+    case RequestJson::value_t::number_float:
       return "a number";
-    case nlohmann::json::value_t::string:
+    case RequestJson::value_t::string:
       return "a string";
-    case nlohmann::json::value_t::array:
+    case RequestJson::value_t::array:
       return "an array";
-    case nlohmann::json::value_t::object:
+    case RequestJson::value_t::object:
       return "an object";
     default:
       return "a value";
   }
 }
 
-nlohmann::json parse_json_object_body(std::string_view body) {
+RequestJson parse_json_object_body(std::string_view body) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     throw ApiException(ApiError::bad_request("The request body is empty; expected a JSON object."));
   }
-  nlohmann::json j;
+  RequestJson j;
+  std::vector<std::int64_t> keys_in_open_objects;
+  std::int64_t key_comparisons = 0;
   try {
-    j = nlohmann::json::parse(body, [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    j = RequestJson::parse(body, [&](int depth, RequestJson::parse_event_t event, RequestJson&) {
       if (depth > kMaxJsonDepth) throw TooDeep{};
+      switch (event) {
+        case RequestJson::parse_event_t::object_start:
+          keys_in_open_objects.push_back(0);
+          break;
+        case RequestJson::parse_event_t::key:
+          key_comparisons += keys_in_open_objects.back()++;
+          if (key_comparisons > kMaxKeyComparisons) throw TooManyKeys{};
+          break;
+        case RequestJson::parse_event_t::object_end:
+          keys_in_open_objects.pop_back();
+          break;
+        default:
+          break;
+      }
       return true;
     });
   } catch (const TooDeep&) {
     throw ApiException(
         ApiError::bad_request(fmt::format("The request body is nested deeper than {} levels.", kMaxJsonDepth)));
+  } catch (const TooManyKeys&) {
+    throw ApiException(ApiError::bad_request(
+        "The request body's objects have too many keys (more than about 8000 in one object, or as much work in "
+        "several)."));
   } catch (const nlohmann::json::parse_error& e) {
     std::string what = e.what();
     if (auto pos = what.find("] "); what.rfind("[json.exception", 0) == 0 && pos != std::string::npos) {

@@ -36,9 +36,10 @@ void respond_load(ServerContext& ctx, const std::shared_ptr<Exchange>& ex, bool 
   ex->respond(HttpResponse::json(200, dump_json(body)));
 }
 
-void start(ServerContext& ctx, const std::shared_ptr<Exchange>& ex, const GenerationOptions& options,
+void start(ServerContext& ctx, const std::shared_ptr<Exchange>& ex, GenerationOptions options,
            const std::vector<TokenId>& prompt, const std::string& prompt_text, bool chat, bool thinking, bool tools,
            const std::optional<config::Duration>& keep_alive) {
+  options.constraint.reasoning = reasoning_before_constraint(ctx, options, thinking, prompt_text);
   auto requests = make_generation_requests(ctx, options, prompt, (chat ? "ollama-chat-" : "ollama-gen-") + random_id(),
                                            ex->request().received, PromptLimits{chat ? "messages" : "prompt", true});
   OutputParserOptions parser_options;

@@ -50,7 +50,7 @@ json capabilities(const ModelInfo& info) {
 }
 
 void handle_show(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
-  json body = parse_json_object_body(ex->request().body);
+  const RequestJson body = parse_json_object_body(ex->request().body);
   JsonFields f(body, "");
   std::string name = f.string("model").value_or("");
   if (name.empty()) name = f.string("name").value_or("");  // the older field name
@@ -107,7 +107,7 @@ void add_ollama_info_routes(Router& router, ServerContext& ctx) {
   });
   for (const char* path : {"/api/embed", "/api/embeddings"}) {
     router.add("POST", path, ErrorStyle::kOllama, [&ctx](const std::shared_ptr<Exchange>& ex) {
-      json body = parse_json_object_body(ex->request().body);
+      const RequestJson body = parse_json_object_body(ex->request().body);
       check_model_name(ctx, JsonFields(body, "").string("model").value_or(""), ErrorStyle::kOllama);
       throw ApiException(ApiError::not_implemented(ctx.model_name() + " does not support embeddings"));
     });

@@ -102,7 +102,7 @@ void reject_images(const JsonFields& f) {
   }
 }
 
-ChatMessage parse_message(const nlohmann::json& m, const std::string& param) {
+ChatMessage parse_message(const RequestJson& m, const std::string& param) {
   if (!m.is_object()) throw_invalid_type(param, "an object", m);
   JsonFields f(m, param);
   ChatMessage out;
@@ -138,7 +138,7 @@ ChatMessage parse_message(const nlohmann::json& m, const std::string& param) {
 
 }  // namespace
 
-config::Duration parse_keep_alive(const nlohmann::json& value, const std::string& param) {
+config::Duration parse_keep_alive(const RequestJson& value, const std::string& param) {
   config::RawValue raw;
   if (value.is_number()) {
     raw = config::RawValue::of(fmt::format("{}", value.get<double>()));
@@ -154,7 +154,7 @@ config::Duration parse_keep_alive(const nlohmann::json& value, const std::string
   }
 }
 
-OllamaChatRequest parse_ollama_chat_request(const nlohmann::json& body) {
+OllamaChatRequest parse_ollama_chat_request(const RequestJson& body) {
   JsonFields f(body, "");
   OllamaChatRequest req;
   parse_common(f, req.options, req.keep_alive);
@@ -168,7 +168,7 @@ OllamaChatRequest parse_ollama_chat_request(const nlohmann::json& body) {
   return req;
 }
 
-OllamaGenerateRequest parse_ollama_generate_request(const nlohmann::json& body) {
+OllamaGenerateRequest parse_ollama_generate_request(const RequestJson& body) {
   JsonFields f(body, "");
   OllamaGenerateRequest req;
   parse_common(f, req.options, req.keep_alive);

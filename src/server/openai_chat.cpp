@@ -25,10 +25,12 @@ void handle_chat_completions(ServerContext& ctx, const std::shared_ptr<Exchange>
   const std::string prompt_text = ctx.frontend.render_chat(req.prompt);
   const std::vector<TokenId> prompt = ctx.frontend.tokenize(prompt_text);
   const std::string id = "chatcmpl-" + random_id();
+  const bool thinking = info.supports_thinking && req.prompt.enable_thinking.value_or(true);
+  req.options.constraint.reasoning = reasoning_before_constraint(ctx, req.options, thinking, prompt_text);
   auto requests = make_generation_requests(ctx, req.options, prompt, id, arrival, PromptLimits{"messages", false});
 
   OutputParserOptions parser_options;
-  parser_options.reasoning = info.supports_thinking && req.prompt.enable_thinking.value_or(true);
+  parser_options.reasoning = thinking;
   parser_options.tools = !req.prompt.tools.empty();
   parser_options.rendered_prompt = prompt_text;
   std::vector<std::unique_ptr<OutputParser>> parsers;

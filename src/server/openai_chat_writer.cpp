@@ -53,17 +53,7 @@ class OpenAIChatWriter final : public ResponseWriter {
   }
 
   void complete(Exchange& ex, const Usage& usage) override {
-    if (o_.stream) {
-      if (o_.include_usage) {
-        json chunk = chunk_base();
-        chunk["choices"] = json::array();
-        chunk["usage"] = openai_usage(usage);
-        ex.write(sse_event(dump_json(chunk)));
-      }
-      ex.write(sse_done());
-      ex.end_stream();
-      return;
-    }
+    if (o_.stream) return end_openai_stream(ex, chunk_base(), o_.include_usage, usage);
     json choices = json::array();
     for (std::size_t i = 0; i < choices_.size(); ++i) {
       const Choice& c = choices_[i];
@@ -93,13 +83,7 @@ class OpenAIChatWriter final : public ResponseWriter {
   }
 
   void fail(Exchange& ex, const ApiError& error, bool started) override {
-    if (o_.stream && started) {
-      ex.write(sse_event(error_json(error, ErrorStyle::kOpenAI)));
-      ex.write(sse_done());
-      ex.end_stream();
-    } else {
-      ex.respond(error_response(error, ErrorStyle::kOpenAI));
-    }
+    fail_openai_response(ex, error, o_.stream && started);
   }
 
  private:

@@ -1,5 +1,8 @@
 #include "server/openai_format.h"
 
+#include "server/json_util.h"
+#include "server/stream_framing.h"
+
 namespace hearth::server {
 
 namespace {
@@ -59,6 +62,26 @@ nlohmann::json CompletionLogprobs::to_json() const {
           {"token_logprobs", token_logprobs},
           {"top_logprobs", top_logprobs},
           {"text_offset", text_offset}};
+}
+
+void end_openai_stream(Exchange& ex, nlohmann::json chunk_base, bool include_usage, const Usage& usage) {
+  if (include_usage) {
+    chunk_base["choices"] = nlohmann::json::array();
+    chunk_base["usage"] = openai_usage(usage);
+    ex.write(sse_event(dump_json(chunk_base)));
+  }
+  ex.write(sse_done());
+  ex.end_stream();
+}
+
+void fail_openai_response(Exchange& ex, const ApiError& error, bool stream_started) {
+  if (stream_started) {
+    ex.write(sse_event(error_json(error, ErrorStyle::kOpenAI)));
+    ex.write(sse_done());
+    ex.end_stream();
+  } else {
+    ex.respond(error_response(error, ErrorStyle::kOpenAI));
+  }
 }
 
 }  // namespace hearth::server

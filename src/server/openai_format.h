@@ -1,11 +1,13 @@
 #pragma once
-// Pieces of OpenAI response JSON shared by chat and completions.
+// Pieces of OpenAI responses shared by chat and completions: JSON fields, and the end of an SSE stream.
 #include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
 
+#include "server/api_error.h"
 #include "server/engine_interface.h"
+#include "server/exchange.h"
 
 namespace hearth::server {
 
@@ -27,5 +29,13 @@ struct CompletionLogprobs {
   void add(const std::vector<TokenLogprob>& logprobs, std::size_t& text_offset_counter);
   nlohmann::json to_json() const;
 };
+
+// Ends a streamed response: with `include_usage`, a chunk of `chunk_base` (id, object, created, model) with no
+// choices and the usage; then [DONE].
+void end_openai_stream(Exchange& ex, nlohmann::json chunk_base, bool include_usage, const Usage& usage);
+
+// Reports a failed request: an error event and [DONE] when a stream already started (its status line is out),
+// else an error response with the error's status.
+void fail_openai_response(Exchange& ex, const ApiError& error, bool stream_started);
 
 }  // namespace hearth::server

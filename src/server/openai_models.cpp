@@ -23,7 +23,7 @@ json model_object(const ServerContext& ctx) {
 }
 
 void handle_embeddings(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
-  json body = parse_json_object_body(ex->request().body);
+  const RequestJson body = parse_json_object_body(ex->request().body);
   JsonFields f(body, "");
   check_model_name(ctx, f.string("model").value_or(""), ErrorStyle::kOpenAI);
   const auto* input = f.get("input");

@@ -38,7 +38,7 @@ std::vector<std::string> parse_stop(const JsonFields& fields) {
   return out;
 }
 
-std::vector<TokenId> parse_token_array(const nlohmann::json& v, const std::string& param) {
+std::vector<TokenId> parse_token_array(const RequestJson& v, const std::string& param) {
   if (!v.is_array()) throw_invalid_type(param, "an array of integers", v);
   std::vector<TokenId> out;
   out.reserve(v.size());
@@ -58,7 +58,7 @@ void reject_if_present(const JsonFields& fields, std::string_view key, const std
   if (fields.get(key)) throw ApiException(ApiError::unsupported(why, fields.param(key)));
 }
 
-std::string text_of_parts(const nlohmann::json& parts, const std::string& param) {
+std::string text_of_parts(const RequestJson& parts, const std::string& param) {
   std::string text;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const auto& part = parts[i];
@@ -84,7 +84,7 @@ std::string text_of_parts(const nlohmann::json& parts, const std::string& param)
   return text;
 }
 
-ToolCall parse_tool_call(const nlohmann::json& call, const std::string& param) {
+ToolCall parse_tool_call(const RequestJson& call, const std::string& param) {
   if (!call.is_object()) throw_invalid_type(param, "an object", call);
   JsonFields f(call, param);
   ToolCall out;
@@ -111,7 +111,7 @@ ToolCall parse_tool_call(const nlohmann::json& call, const std::string& param) {
   return out;
 }
 
-ChatMessage parse_message(const nlohmann::json& m, const std::string& param) {
+ChatMessage parse_message(const RequestJson& m, const std::string& param) {
   if (!m.is_object()) throw_invalid_type(param, "an object", m);
   JsonFields f(m, param);
   ChatMessage out;
@@ -192,7 +192,7 @@ ToolChoice parse_tool_choice(const JsonFields& fields, const std::vector<ToolDef
 
 }  // namespace
 
-std::vector<ToolDefinition> parse_tools(const nlohmann::json& tools, const std::string& param) {
+std::vector<ToolDefinition> parse_tools(const RequestJson& tools, const std::string& param) {
   if (!tools.is_array()) throw_invalid_type(param, "an array", tools);
   std::vector<ToolDefinition> out;
   for (std::size_t i = 0; i < tools.size(); ++i) {
@@ -219,7 +219,7 @@ std::vector<ToolDefinition> parse_tools(const nlohmann::json& tools, const std::
   return out;
 }
 
-OutputConstraint parse_response_format(const nlohmann::json& format, const std::string& param) {
+OutputConstraint parse_response_format(const RequestJson& format, const std::string& param) {
   OutputConstraint c;
   if (!format.is_object()) throw_invalid_type(param, "an object", format);
   JsonFields f(format, param);
@@ -318,7 +318,7 @@ void parse_openai_common(const JsonFields& f, GenerationOptions& o) {
   }
 }
 
-ChatRequest parse_openai_chat_request(const nlohmann::json& body) {
+ChatRequest parse_openai_chat_request(const RequestJson& body) {
   JsonFields f(body, "");
   ChatRequest req;
   parse_openai_common(f, req.options);
@@ -353,7 +353,7 @@ ChatRequest parse_openai_chat_request(const nlohmann::json& body) {
   reject_if_present(f, "chat_template", "A per-request chat_template is not supported; set prompt_template in config.");
   reject_if_present(f, "functions", "The deprecated 'functions' parameter is not supported; use 'tools'.");
   if (const auto* kwargs = f.object("chat_template_kwargs")) {
-    nlohmann::json rest = *kwargs;
+    RequestJson rest = *kwargs;
     if (auto it = rest.find("enable_thinking"); it != rest.end()) {
       if (!it->is_boolean() && !it->is_null()) {
         throw_invalid_type("chat_template_kwargs.enable_thinking", "a boolean", *it);
@@ -366,7 +366,7 @@ ChatRequest parse_openai_chat_request(const nlohmann::json& body) {
   return req;
 }
 
-CompletionRequest parse_openai_completion_request(const nlohmann::json& body) {
+CompletionRequest parse_openai_completion_request(const RequestJson& body) {
   JsonFields f(body, "");
   CompletionRequest req;
   parse_openai_common(f, req.options);

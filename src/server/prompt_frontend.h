@@ -97,6 +97,14 @@ class PromptFrontend {
   virtual std::string detokenize(const std::vector<TokenId>& tokens) const = 0;
 
   virtual std::unique_ptr<OutputParser> make_output_parser(const OutputParserOptions& options) const = 0;
+
+  // The reasoning block's tags when each is one token of the model's vocabulary (Qwen3: <think>, </think>);
+  // nullopt when the model has none. Lets a response_format constraint start after the reasoning.
+  struct ReasoningTags {
+    TokenId open = 0;
+    TokenId close = 0;
+  };
+  virtual std::optional<ReasoningTags> reasoning_tags() const { return std::nullopt; }
 };
 
 }  // namespace hearth::server

@@ -1,29 +1,33 @@
 // Real clients against `hearth serve`: the official `openai` and `ollama` npm packages, unmodified.
 //
 // By default the server runs the fake engine (deterministic text, see src/server/fake_engine.h), which checks
-// everything about the HTTP layer: request encoding, streaming framing, error mapping. Cases that need a real
-// model's output (tool calls, JSON schema, reasoning) live in the "real model" suites below; they run when
-// HEARTH_COMPAT_MODEL names a model to serve and are skipped (with that reason) otherwise.
+// everything about the HTTP layer: request encoding, streaming framing, error mapping. The "tiny model" suite
+// drives the real engine on a shared random-weight Qwen3 (HEARTH_COMPAT_TINY_MODEL; ctest sets it): constrained
+// JSON, streaming and errors, whose results do not depend on what the weights say. Cases that need a trained
+// model's output (tool calls, reasoning) live in the "real model" suite; it runs when HEARTH_COMPAT_MODEL names
+// a model to serve and is skipped (with that reason) otherwise.
 //
-// Environment: HEARTH_BINARY (the hearth executable), HEARTH_COMPAT_MODEL (optional).
+// Environment: HEARTH_BINARY (the hearth executable), HEARTH_COMPAT_TINY_MODEL, HEARTH_COMPAT_MODEL (optional).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 import OpenAI from 'openai';
 import { Ollama } from 'ollama';
 
 const HEARTH = process.env.HEARTH_BINARY;
 const REAL_MODEL = process.env.HEARTH_COMPAT_MODEL || '';
+const TINY_MODEL = process.env.HEARTH_COMPAT_TINY_MODEL || '';
 // Options for tests that check the fake engine's exact output.
 const fakeOnly = REAL_MODEL ? { skip: 'checks the fake engine output' } : {};
 const FAKE_TEXT = 'Hello from Hearth! This is the fake engine speaking. The quick brown fox jumps over the lazy dog.';
 
-// Starts `hearth serve` on a free port; resolves once it prints its address.
-async function startServer(args = []) {
+// Starts `hearth serve` on a free port (serving `model`, else the fake engine); resolves once it prints its address.
+async function startServer(args = [], model = REAL_MODEL) {
   // The fake engine paces its tokens a little so that a client can abort in the middle of a generation.
-  const base = REAL_MODEL
-    ? ['serve', REAL_MODEL]
+  const base = model
+    ? ['serve', model]
     : ['serve', '--fake-engine', '--fake-token-delay-ms', '2', '--served-model-name', 'fake'];
   const proc = spawn(HEARTH, [...base, '--host', '127.0.0.1', '--port', '0', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -54,7 +58,7 @@ async function startServer(args = []) {
       proc.on('exit', (code) => resolve(code));
       proc.kill('SIGTERM');
     });
-  return { port, stop, log: () => log, model: REAL_MODEL ? undefined : 'fake' };
+  return { port, stop, log: () => log, model: model ? undefined : 'fake' };
 }
 
 async function metric(port, series) {
@@ -334,6 +338,121 @@ describe('ollama client', () => {
     await assert.rejects(
       ollama.chat({ model: 'llama3:8b', messages: [{ role: 'user', content: 'x' }] }),
       (e) => e.status_code === 404 && /not found/.test(e.error),
+    );
+  });
+});
+
+// The real engine on the shared tiny Qwen3 (random weights): what must hold whatever the model says.
+const tinyOnly =
+  TINY_MODEL && existsSync(TINY_MODEL) ? {} : { skip: 'no tiny model: set HEARTH_COMPAT_TINY_MODEL (ctest does)' };
+
+describe('real engine on a tiny model', tinyOnly, () => {
+  let server;
+  let client;
+  let ollama;
+  const model = 'qwen3-tiny';
+  before(async () => {
+    server = await startServer(
+      ['--served-model-name', model, '--context', '1024', '--threads', '2', '--no-warmup'],
+      TINY_MODEL,
+    );
+    client = new OpenAI({ baseURL: `http://127.0.0.1:${server.port}/v1`, apiKey: 'unused', maxRetries: 0 });
+    ollama = new Ollama({ host: `http://127.0.0.1:${server.port}` });
+  });
+  after(async () => assert.equal(await server.stop(), 0));
+
+  // Properties not in alphabetical order: the output follows the client's order.
+  const personSchema = {
+    type: 'object',
+    properties: { name: { type: 'string', maxLength: 8 }, age: { type: 'integer' } },
+    required: ['name', 'age'],
+    additionalProperties: false,
+  };
+  const checkPerson = (text) => {
+    const person = JSON.parse(text);
+    assert.deepEqual(Object.keys(person), ['name', 'age']);
+    assert.equal(typeof person.name, 'string');
+    assert.ok([...person.name].length <= 8, person.name);
+    assert.ok(Number.isInteger(person.age), text);
+  };
+
+  test('json_schema response_format: content parses and validates, after the reasoning when thinking', async () => {
+    for (const thinking of [true, false]) {
+      const r = await client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'Give me a person.' }],
+        temperature: 0,
+        max_tokens: 512, // the reasoning gets half; a random model spends much of the rest on whitespace
+        response_format: { type: 'json_schema', json_schema: { name: 'person', strict: true, schema: personSchema } },
+        chat_template_kwargs: { enable_thinking: thinking },
+      });
+      const m = r.choices[0].message;
+      checkPerson(m.content);
+      assert.equal(r.choices[0].finish_reason, 'stop');
+      if (thinking) assert.ok(m.reasoning_content.length > 0, 'the model reasons before the constrained answer');
+      else assert.equal(m.reasoning_content, undefined);
+    }
+    const o = await ollama.chat({
+      model,
+      messages: [{ role: 'user', content: 'Give me a person as JSON.' }],
+      format: personSchema,
+      think: true,
+      options: { temperature: 0, num_predict: 512 },
+    });
+    checkPerson(o.message.content);
+    assert.ok(o.message.thinking.length > 0);
+  });
+
+  test('streaming chat assembles to the unstreamed message', async () => {
+    const request = {
+      model,
+      messages: [{ role: 'user', content: 'Tell me a story.' }],
+      temperature: 0,
+      max_tokens: 16,
+      chat_template_kwargs: { enable_thinking: false },
+    };
+    const whole = await client.chat.completions.create(request);
+    const stream = await client.chat.completions.create({
+      ...request,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let finish = null;
+    let usage = null;
+    for await (const chunk of stream) {
+      if (chunk.usage) usage = chunk.usage;
+      for (const c of chunk.choices) {
+        text += c.delta?.content ?? '';
+        if (c.finish_reason) finish = c.finish_reason;
+      }
+    }
+    assert.equal(text, whole.choices[0].message.content);
+    assert.equal(finish, whole.choices[0].finish_reason);
+    // (The second request finds the first's prompt in the prefix cache, so only cached_tokens may differ.)
+    assert.equal(usage.completion_tokens, whole.usage.completion_tokens);
+    assert.equal(usage.prompt_tokens, whole.usage.prompt_tokens);
+  });
+
+  test('errors: an unenforceable schema and a prompt over the context are 400s', async () => {
+    await assert.rejects(
+      client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'x' }],
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: 'a', schema: { type: 'string', pattern: '^a+$' } },
+        },
+      }),
+      (e) => e instanceof OpenAI.BadRequestError && e.param === 'response_format' && /pattern/.test(e.message),
+    );
+    await assert.rejects(
+      client.chat.completions.create({ model, messages: [{ role: 'user', content: 'word '.repeat(2000) }] }),
+      (e) => e instanceof OpenAI.BadRequestError && e.code === 'context_length_exceeded',
+    );
+    await assert.rejects(
+      ollama.chat({ model, messages: [{ role: 'user', content: 'x' }], format: { type: 'number', minimum: 1 } }),
+      (e) => e.status_code === 400 && /minimum/.test(e.error),
     );
   });
 });

@@ -11,11 +11,13 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/backend.h"
+#include "chat/reasoning_parser.h"
 #include "engine/generator.h"
 #include "engine_harness.h"
 #include "format/model_files.h"
 #include "model/model.h"
 #include "reference_data.h"
+#include "scheduler/model_frontend.h"
 #include "util/error.h"
 
 namespace hearth::scheduler::test {
@@ -498,6 +500,63 @@ TEST(EngineService, JsonSchemaConstraintGivesAValidDocument) {
   Outcome bad = run_one(service, request);
   ASSERT_EQ(bad.terminal()->kind, GenerationEvent::Kind::kError);
   EXPECT_NE(bad.terminal()->error.find("pattern"), std::string::npos) << bad.terminal()->error;
+}
+
+// Qwen3 with thinking on: the JSON constraint lets the reasoning block through first (the open tag forced, the
+// close tag forced at the budget), then holds the answer to the schema. With thinking off the template closes
+// the block itself and the constraint starts at the first token.
+TEST(EngineService, JsonConstraintStartsAfterTheReasoningBlock) {
+  HEARTH_REQUIRE_SHARED();
+  EngineOptions options = tiny_options("qwen3-tiny");
+  options.json_constraints = true;
+  EngineService service(options);
+  ModelPromptFrontend frontend(service.tokenizer(), service.model_files().chat_template, false,
+                               service.model_files().special_token_strings);
+  const auto tags = frontend.reasoning_tags();
+  ASSERT_TRUE(tags.has_value());
+  server::ChatMessage question;
+  question.role = "user";
+  question.content = "Is it sunny? Answer as JSON.";
+  server::ChatPromptInput chat;
+  chat.messages = {question};
+  chat.enable_thinking = true;
+  // Room for the whitespace a random-weight model likes between JSON tokens (the grammar allows 24 bytes).
+  auto request = greedy_request(frontend.tokenize(frontend.render_chat(chat)), 400);
+  request.ignore_eos = false;
+  request.constraint.kind = server::OutputConstraint::Kind::kJsonSchema;
+  request.constraint.json_schema =
+      R"({"type":"object","properties":{"ok":{"type":"boolean"},"n":{"type":"integer"}},"required":["ok","n"],)"
+      R"("additionalProperties":false})";
+  constexpr int kBudget = 12;
+  request.constraint.reasoning = server::OutputConstraint::Reasoning{tags->open, tags->close, kBudget};
+  const auto expect_valid = [](const std::string& text) {
+    const auto doc = nlohmann::json::parse(text, nullptr, false);
+    ASSERT_FALSE(doc.is_discarded()) << text;
+    EXPECT_TRUE(doc["ok"].is_boolean()) << text;
+    EXPECT_TRUE(doc["n"].is_number_integer()) << text;
+    EXPECT_EQ(doc.size(), 2u) << text;
+  };
+
+  Outcome o = run_one(service, request);
+  ASSERT_EQ(o.terminal()->kind, GenerationEvent::Kind::kFinished) << o.terminal()->error;
+  EXPECT_EQ(o.terminal()->finish_reason, FinishReason::kStop) << o.text;
+  ASSERT_FALSE(o.tokens.empty());
+  EXPECT_EQ(o.tokens.front(), tags->open);
+  const auto close = std::find(o.tokens.begin(), o.tokens.end(), tags->close);
+  ASSERT_NE(close, o.tokens.end()) << o.text;
+  EXPECT_LE(close - o.tokens.begin() + 1, kBudget);
+  const ReasoningDelta split = split_reasoning(o.text);
+  EXPECT_FALSE(split.reasoning.empty()) << o.text;
+  expect_valid(split.content);
+
+  chat.enable_thinking = false;
+  auto plain = greedy_request(frontend.tokenize(frontend.render_chat(chat)), 400);
+  plain.ignore_eos = false;
+  plain.constraint = request.constraint;
+  plain.constraint.reasoning.reset();
+  Outcome p = run_one(service, plain);
+  ASSERT_EQ(p.terminal()->kind, GenerationEvent::Kind::kFinished) << p.terminal()->error;
+  expect_valid(p.text);
 }
 
 TEST(EngineService, MissingModelFailsAtConstruction) {

@@ -7,6 +7,8 @@
 
 #include "format/model_files.h"
 #include "scheduler/model_frontend.h"
+#include "server/json_util.h"
+#include "server/openai_request.h"
 #include "test_support.h"
 #include "tokenizer/tokenizer_loader.h"
 
@@ -56,6 +58,43 @@ TEST(ModelPromptFrontend, RendersAndTokenizesReferenceChatsExactly) {
     EXPECT_EQ(rendered, chat["rendered"].get<std::string>());
     EXPECT_EQ(frontend.tokenize(rendered), chat["ids"].get<std::vector<std::int32_t>>());
   }
+}
+
+// The same chats sent the way a client sends them: as a /v1/chat/completions body whose text has the reference's
+// key order, through the server's parser. The tool schemas' keys are not in alphabetical order ("type" before
+// "properties"), so a parser that sorts keys renders a different prompt.
+TEST(ModelPromptFrontend, ChatRequestBodiesRenderLikeTransformers) {
+  HEARTH_REQUIRE_SHARED();
+  const auto model = hearth::test::shared_dir() / "models" / "qwen3-tiny";
+  ModelFiles files = open_model_files(model.string(), /*load_weights=*/false);
+  ModelPromptFrontend frontend(load_tokenizer(files), files.chat_template, false, files.special_token_strings);
+  const json ref = json::parse(std::ifstream(hearth::test::shared_dir() / "reference" / "tokenizer.json"));
+  int with_tools = 0;
+  for (const auto& chat : ref["chats"]) {
+    json body = {{"model", "qwen3-tiny"}, {"messages", chat["messages"]}};
+    const json& kwargs = chat["kwargs"];
+    if (kwargs.contains("tools")) {
+      body["tools"] = kwargs["tools"];
+      ++with_tools;
+    }
+    body["add_generation_prompt"] = kwargs.value("add_generation_prompt", false);
+    if (kwargs.contains("enable_thinking"))
+      body["chat_template_kwargs"] = {{"enable_thinking", kwargs["enable_thinking"]}};
+    const server::ChatRequest request = server::parse_openai_chat_request(server::parse_json_object_body(body.dump()));
+    EXPECT_EQ(frontend.render_chat(request.prompt), chat["rendered"].get<std::string>()) << body.dump();
+  }
+  EXPECT_GT(with_tools, 0);
+}
+
+TEST(ModelPromptFrontend, ReasoningTagsAreSingleTokens) {
+  HEARTH_REQUIRE_SHARED();
+  ModelFiles files = open_model_files((hearth::test::shared_dir() / "models" / "qwen3-tiny").string(), false);
+  ModelPromptFrontend frontend(load_tokenizer(files), files.chat_template, false, files.special_token_strings);
+  const auto tags = frontend.reasoning_tags();
+  ASSERT_TRUE(tags.has_value());
+  // Qwen3's added tokens (tokenizer_config.json).
+  EXPECT_EQ(tags->open, 151667);
+  EXPECT_EQ(tags->close, 151668);
 }
 
 TEST(ModelPromptFrontend, PromptTemplateSeesInputAndSystem) {

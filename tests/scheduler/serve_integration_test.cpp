@@ -2,6 +2,7 @@
 // and not), a raw completion whose greedy tokens match transformers', and /metrics.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@ namespace hearth::scheduler::test {
 namespace {
 
 using hearth::server::test::http;
+using hearth::server::test::HttpReply;
 using hearth::server::test::ServerProcess;
 using nlohmann::json;
 
@@ -91,6 +93,167 @@ TEST(ServeRealEngine, ChatCompletionAndMetrics) {
   EXPECT_GT(metric(metrics.body, "hearth_prefix_cache_hits_total"), 0.0);
   EXPECT_GE(metric(metrics.body, "hearth_generation_tokens_total"), 24.0);
 
+  EXPECT_EQ(server.stop(SIGTERM), 0) << server.log();
+}
+
+std::string qwen3_dir() { return (hearth::test::shared_dir() / "models" / "qwen3-tiny").string(); }
+
+// Request bodies keep their key order (as a client's JSON does).
+using ordered = nlohmann::ordered_json;
+
+HttpReply post_json(const ServerProcess& server, const std::string& path, const ordered& body) {
+  return http(server.port(), "POST", path, body.dump(), {{"Content-Type", "application/json"}});
+}
+
+// The message of a chat completion, or the same assembled from a stream's deltas.
+struct ChatText {
+  std::string content;
+  std::string reasoning;
+  std::string finish_reason;
+  bool operator==(const ChatText&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const ChatText& t) {
+  return os << "{content: '" << t.content << "', reasoning: '" << t.reasoning << "', finish: " << t.finish_reason
+            << "}";
+}
+
+// `n` whole UTF-8 characters of `s` from the first character boundary at or after `pos`.
+std::string utf8_chars(const std::string& s, std::size_t pos, int n) {
+  auto continuation = [&](std::size_t i) { return i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80; };
+  while (continuation(pos)) ++pos;
+  std::size_t end = pos;
+  for (int i = 0; i < n && end < s.size(); ++i) {
+    ++end;
+    while (continuation(end)) ++end;
+  }
+  return s.substr(pos, end - pos);
+}
+
+ChatText chat_text(const ServerProcess& server, ordered body, bool stream) {
+  body["stream"] = stream;
+  HttpReply reply = post_json(server, "/v1/chat/completions", body);
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  ChatText t;
+  if (reply.status != 200) return t;
+  if (!stream) {
+    const json c = json::parse(reply.body)["choices"][0];
+    if (c["message"]["content"].is_string()) t.content = c["message"]["content"];
+    t.reasoning = c["message"].value("reasoning_content", "");
+    t.finish_reason = c["finish_reason"];
+    return t;
+  }
+  std::istringstream lines(reply.body);
+  for (std::string l; std::getline(lines, l);) {
+    if (l.rfind("data: {", 0) != 0) continue;
+    const json chunk = json::parse(l.substr(6));
+    if (chunk["choices"].empty()) continue;
+    const json& c = chunk["choices"][0];
+    const json& d = c["delta"];
+    if (d.contains("content") && d["content"].is_string()) t.content += d["content"].get<std::string>();
+    if (d.contains("reasoning_content")) t.reasoning += d["reasoning_content"].get<std::string>();
+    if (!c["finish_reason"].is_null()) t.finish_reason = c["finish_reason"];
+  }
+  return t;
+}
+
+// response_format on Qwen3 with thinking on: the model reasons first (<think> is forced, the constraint waits
+// for </think>), then the answer parses and validates, with the schema's properties in the client's order.
+// With thinking off the answer is constrained from its first token. Streamed and unstreamed agree.
+TEST(ServeRealEngine, JsonSchemaAnswerFollowsTheReasoning) {
+  HEARTH_REQUIRE_SHARED();
+  ServerProcess server({qwen3_dir(), "--threads", "2", "--context", "1024", "--max-sequences", "4", "--no-warmup"}, {},
+                       /*fake_engine=*/false);
+  ASSERT_TRUE(server.running()) << server.log();
+  // Not in alphabetical order: a server that sorted the schema's keys would emit "age" first.
+  const ordered schema = ordered::parse(
+      R"({"type":"object","properties":{"name":{"type":"string","maxLength":8},"age":{"type":"integer"}},)"
+      R"("required":["name","age"],"additionalProperties":false})");
+  ordered body = {
+      {"model", "qwen3-tiny"},
+      {"messages", {{{"role", "user"}, {"content", "Give me a person as JSON."}}}},
+      {"max_tokens", 512},  // the reasoning gets half; a random model spends much of the rest on whitespace
+      {"temperature", 0},
+      {"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "person"}, {"schema", schema}}}}},
+      {"chat_template_kwargs", {{"enable_thinking", true}}}};
+  const auto expect_person = [](const std::string& content) {
+    const json person = json::parse(content, nullptr, false);
+    ASSERT_FALSE(person.is_discarded()) << content;
+    ASSERT_TRUE(person.is_object()) << content;
+    EXPECT_EQ(person.size(), 2u) << content;
+    ASSERT_TRUE(person["name"].is_string()) << content;
+    const std::string name = person["name"];
+    const auto characters = std::count_if(name.begin(), name.end(), [](char c) { return (c & 0xC0) != 0x80; });
+    EXPECT_LE(characters, 8) << content;  // maxLength counts characters, not bytes
+    EXPECT_TRUE(person["age"].is_number_integer()) << content;
+    EXPECT_LT(content.find("\"name\""), content.find("\"age\"")) << content;
+  };
+
+  HttpReply reply = post_json(server, "/v1/chat/completions", body);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  const json message = json::parse(reply.body)["choices"][0]["message"];
+  ASSERT_TRUE(message.contains("reasoning_content")) << reply.body;
+  EXPECT_FALSE(message["reasoning_content"].get<std::string>().empty()) << reply.body;
+  ASSERT_TRUE(message["content"].is_string()) << reply.body;
+  expect_person(message["content"].get<std::string>());
+  EXPECT_EQ(json::parse(reply.body)["choices"][0]["finish_reason"], "stop") << reply.body;
+
+  EXPECT_EQ(chat_text(server, body, true), chat_text(server, body, false));
+
+  body["chat_template_kwargs"]["enable_thinking"] = false;
+  const ChatText plain = chat_text(server, body, false);
+  EXPECT_TRUE(plain.reasoning.empty()) << plain;
+  EXPECT_FALSE(json::parse(plain.content, nullptr, false).is_discarded()) << plain;
+
+  // A schema constrained decoding cannot enforce is the client's error, named.
+  body["response_format"]["json_schema"]["schema"] = {{"type", "string"}, {"pattern", "^a+$"}};
+  reply = post_json(server, "/v1/chat/completions", body);
+  EXPECT_EQ(reply.status, 400) << reply.body;
+  EXPECT_EQ(json::parse(reply.body)["error"]["param"], "response_format") << reply.body;
+  EXPECT_NE(reply.body.find("pattern"), std::string::npos) << reply.body;
+  EXPECT_EQ(server.stop(SIGTERM), 0) << server.log();
+}
+
+// The concatenated deltas of a stream are the unstreamed content, for chat and raw completions, when a stop
+// string cuts the output and when partial matches of one are held back and released.
+TEST(ServeRealEngine, StreamedOutputMatchesUnstreamedWithStopStrings) {
+  HEARTH_REQUIRE_SHARED();
+  ServerProcess server({qwen3_dir(), "--threads", "2", "--context", "1024", "--max-sequences", "4", "--no-warmup"}, {},
+                       /*fake_engine=*/false);
+  ASSERT_TRUE(server.running()) << server.log();
+  ordered chat = {{"model", "qwen3-tiny"},
+                  {"messages", {{{"role", "user"}, {"content", "Tell me a story."}}}},
+                  {"max_tokens", 32},
+                  {"temperature", 0},
+                  {"chat_template_kwargs", {{"enable_thinking", false}}}};
+  const ChatText whole = chat_text(server, chat, false);
+  ASSERT_GE(whole.content.size(), 12u) << whole;
+  EXPECT_EQ(chat_text(server, chat, true), whole);
+  // A stop string from the middle of the output, and one that only ever partly matches (held back, then
+  // released).
+  const std::string cut = utf8_chars(whole.content, whole.content.size() / 2, 2);
+  chat["stop"] = {cut, utf8_chars(whole.content, 0, 2) + "\x01never"};
+  const ChatText stopped = chat_text(server, chat, false);
+  EXPECT_EQ(stopped.finish_reason, "stop");
+  EXPECT_EQ(stopped.content, whole.content.substr(0, whole.content.find(cut)));
+  EXPECT_EQ(chat_text(server, chat, true), stopped);
+
+  const ordered completion = {{"model", "qwen3-tiny"}, {"prompt", "Once upon a time"}, {"max_tokens", 24},
+                              {"temperature", 0},      {"ignore_eos", true},           {"stop", {"\x01never", "e"}}};
+  auto text_of = [&](bool stream) {
+    ordered b = completion;
+    b["stream"] = stream;
+    HttpReply r = post_json(server, "/v1/completions", b);
+    EXPECT_EQ(r.status, 200) << r.body;
+    if (!stream) return json::parse(r.body)["choices"][0]["text"].get<std::string>();
+    std::string text;
+    std::istringstream lines(r.body);
+    for (std::string l; std::getline(lines, l);) {
+      if (l.rfind("data: {", 0) == 0) text += json::parse(l.substr(6))["choices"][0]["text"].get<std::string>();
+    }
+    return text;
+  };
+  EXPECT_EQ(text_of(true), text_of(false));
   EXPECT_EQ(server.stop(SIGTERM), 0) << server.log();
 }
 

@@ -315,5 +315,55 @@ TEST(JsonBody, MalformedAndDeeplyNestedBodiesAre400) {
   EXPECT_NE(error_of([&] { parse_json_object_body(deep); }).message.find("nested deeper"), std::string::npos);
 }
 
+// Objects keep the client's key order from the body text to the typed request (nlohmann::json would sort
+// them, and chat templates render tool schemas with tojson in the order they get).
+TEST(JsonBody, ObjectsKeepTheClientsKeyOrder) {
+  const std::string params = R"({"type":"object","properties":{"zeta":{"type":"string"},"alpha":{"type":"integer"}},)"
+                             R"("required":["zeta"]})";
+  const std::string args = R"({"unit":"celsius","city":"Paris"})";
+  const std::string schema = R"({"type":"object","properties":{"name":{"type":"string"},"age":{"type":"integer"}}})";
+  const std::string body =
+      R"({"model":"m","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":null,)"
+      R"("tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":)" +
+      args + R"(}}]}],"tools":[{"type":"function","function":{"name":"f","parameters":)" + params +
+      R"(}}],"response_format":{"type":"json_schema","json_schema":{"name":"p","schema":)" + schema +
+      R"(}},"chat_template_kwargs":{"zz":1,"aa":2}})";
+  ChatRequest r = parse_openai_chat_request(parse_json_object_body(body));
+  ASSERT_EQ(r.prompt.tools.size(), 1u);
+  EXPECT_EQ(r.prompt.tools[0].parameters, params);
+  ASSERT_EQ(r.prompt.messages.size(), 2u);
+  ASSERT_EQ(r.prompt.messages[1].tool_calls.size(), 1u);
+  EXPECT_EQ(r.prompt.messages[1].tool_calls[0].arguments, args);
+  EXPECT_EQ(r.options.constraint.json_schema, schema);
+  EXPECT_EQ(r.prompt.template_kwargs, R"({"zz":1,"aa":2})");
+
+  const std::string ollama_body = R"({"model":"m","messages":[{"role":"user","content":"hi"}],"format":)" + schema +
+                                  R"(,"tools":[{"type":"function","function":{"name":"f","parameters":)" + params +
+                                  "}}]}";
+  OllamaChatRequest o = parse_ollama_chat_request(parse_json_object_body(ollama_body));
+  EXPECT_EQ(o.options.constraint.json_schema, schema);
+  ASSERT_EQ(o.prompt.tools.size(), 1u);
+  EXPECT_EQ(o.prompt.tools[0].parameters, params);
+}
+
+std::string object_with_keys(int n) {
+  std::string s = "{";
+  for (int i = 0; i < n; ++i) s += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":0";
+  return s + "}";
+}
+
+// Keeping the order costs a linear scan per key, so a body whose objects have huge numbers of keys is refused
+// rather than parsed in quadratic time; realistic sizes (a logit_bias of 2000 tokens) parse.
+TEST(JsonBody, ObjectsWithHugeNumbersOfKeysAre400) {
+  EXPECT_EQ(parse_json_object_body(R"({"logit_bias":)" + object_with_keys(2000) + "}")["logit_bias"].size(), 2000u);
+  const ApiError e = error_of([] { parse_json_object_body(R"({"a":)" + object_with_keys(20000) + "}"); });
+  EXPECT_EQ(e.status, 400);
+  EXPECT_NE(e.message.find("too many keys"), std::string::npos) << e.message;
+  // Many smaller objects add up to the same work.
+  std::string many = R"({"a":[)";
+  for (int i = 0; i < 40; ++i) many += (i ? "," : "") + object_with_keys(2000);
+  EXPECT_EQ(error_of([&] { parse_json_object_body(many + "]}"); }).status, 400);
+}
+
 }  // namespace
 }  // namespace hearth::server
