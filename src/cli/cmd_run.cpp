@@ -16,6 +16,7 @@
 #include "chat/chat_template.h"
 #include "cli/commands.h"
 #include "engine/generator.h"
+#include "engine/store_params.h"
 #include "format/model_files.h"
 #include "model/model.h"
 #include "store/resolve.h"
@@ -52,23 +53,14 @@ struct RunArgs {
 };
 
 // Defaults a store model carries (`hearth create` PARAMETER lines, Ollama's names) override the model's
-// generation_config; flags override both.
+// generation_config; flags override both. `hearth run` also takes the penalties, seed and num_predict.
 void apply_store_params(const nlohmann::json& params, SamplingParams& p, std::int64_t& max_tokens) {
-  auto number = [&](const char* key) -> std::optional<double> {
-    auto it = params.find(key);
-    if (it == params.end() || !it->is_number()) return std::nullopt;
-    return it->get<double>();
-  };
-  if (auto v = number("temperature")) p.temperature = static_cast<float>(*v);
-  if (auto v = number("top_k")) p.top_k = static_cast<std::int32_t>(*v);
-  if (auto v = number("top_p")) p.top_p = static_cast<float>(*v);
-  if (auto v = number("min_p")) p.min_p = static_cast<float>(*v);
-  if (auto v = number("repeat_penalty")) p.repetition_penalty = static_cast<float>(*v);
-  if (auto v = number("repeat_last_n")) p.repeat_last_n = static_cast<std::int32_t>(*v);
-  if (auto v = number("presence_penalty")) p.presence_penalty = static_cast<float>(*v);
-  if (auto v = number("frequency_penalty")) p.frequency_penalty = static_cast<float>(*v);
-  if (auto v = number("seed")) p.seed = static_cast<std::uint64_t>(*v);
-  if (auto v = number("num_predict")) max_tokens = static_cast<std::int64_t>(*v);
+  apply_store_sampling_params(params, p);
+  if (auto v = store_param(params, "repeat_last_n")) p.repeat_last_n = static_cast<std::int32_t>(*v);
+  if (auto v = store_param(params, "presence_penalty")) p.presence_penalty = static_cast<float>(*v);
+  if (auto v = store_param(params, "frequency_penalty")) p.frequency_penalty = static_cast<float>(*v);
+  if (auto v = store_param(params, "seed")) p.seed = static_cast<std::uint64_t>(*v);
+  if (auto v = store_param(params, "num_predict")) max_tokens = static_cast<std::int64_t>(*v);
 }
 
 SamplingParams sampling_params(const RunArgs& a, const GenerationConfig& generation, const nlohmann::json& store_params,

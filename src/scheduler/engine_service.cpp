@@ -9,6 +9,7 @@
 
 #include "chat/chat_template.h"
 #include "engine/generator.h"
+#include "engine/store_params.h"
 #include "scheduler/json_constraint.h"
 #include "scheduler/kv_budget.h"
 #include "scheduler/model_details.h"
@@ -21,20 +22,6 @@ using server::Clock;
 using server::ServiceState;
 
 namespace {
-
-// Defaults a store model carries (`hearth create` PARAMETER lines, Ollama's names) over generation_config.
-void apply_store_params(const nlohmann::json& params, SamplingParams& p) {
-  auto number = [&](const char* key) -> std::optional<double> {
-    auto it = params.find(key);
-    if (it == params.end() || !it->is_number()) return std::nullopt;
-    return it->get<double>();
-  };
-  if (auto v = number("temperature")) p.temperature = static_cast<float>(*v);
-  if (auto v = number("top_k")) p.top_k = static_cast<std::int32_t>(*v);
-  if (auto v = number("top_p")) p.top_p = static_cast<float>(*v);
-  if (auto v = number("min_p")) p.min_p = static_cast<float>(*v);
-  if (auto v = number("repeat_penalty")) p.repetition_penalty = static_cast<float>(*v);
-}
 
 std::int64_t nanoseconds_since(Clock::time_point t0) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
@@ -56,7 +43,7 @@ EngineService::EngineService(EngineOptions options) : options_(std::move(options
   tokenizer_ = load_tokenizer(meta_);
   end_of_generation_ = stop_token_ids(meta_.generation, tokenizer_->eog_ids());
   defaults_ = SamplingParams::from_generation_config(meta_.generation);
-  apply_store_params(resolved_.params, defaults_);
+  apply_store_sampling_params(resolved_.params, defaults_);
   if (ec.precision != "auto") {
     spdlog::warn("engine.precision={}: the CPU backend computes with the file's own weight types", ec.precision);
   }

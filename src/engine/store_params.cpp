@@ -1,0 +1,21 @@
+#include "engine/store_params.h"
+
+#include <cstdint>
+
+namespace hearth {
+
+std::optional<double> store_param(const nlohmann::json& params, const char* key) {
+  auto it = params.find(key);
+  if (it == params.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+void apply_store_sampling_params(const nlohmann::json& params, SamplingParams& p) {
+  if (auto v = store_param(params, "temperature")) p.temperature = static_cast<float>(*v);
+  if (auto v = store_param(params, "top_k")) p.top_k = static_cast<std::int32_t>(*v);
+  if (auto v = store_param(params, "top_p")) p.top_p = static_cast<float>(*v);
+  if (auto v = store_param(params, "min_p")) p.min_p = static_cast<float>(*v);
+  if (auto v = store_param(params, "repeat_penalty")) p.repetition_penalty = static_cast<float>(*v);
+}
+
+}  // namespace hearth
