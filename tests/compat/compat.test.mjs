@@ -61,6 +61,21 @@ async function startServer(args = [], model = REAL_MODEL) {
   return { port, stop, log: () => log, model: model ? undefined : 'fake' };
 }
 
+// The text, finish reason and usage of an OpenAI chat completion stream.
+async function collectChatStream(stream) {
+  let text = '';
+  let finish = null;
+  let usage = null;
+  for await (const chunk of stream) {
+    if (chunk.usage) usage = chunk.usage;
+    for (const c of chunk.choices) {
+      text += c.delta?.content ?? '';
+      if (c.finish_reason) finish = c.finish_reason;
+    }
+  }
+  return { text, finish, usage };
+}
+
 async function metric(port, series) {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(series + ' '));
@@ -116,16 +131,7 @@ describe('openai client', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    let text = '';
-    let finish = null;
-    let usage = null;
-    for await (const chunk of stream) {
-      if (chunk.usage) usage = chunk.usage;
-      for (const c of chunk.choices) {
-        text += c.delta?.content ?? '';
-        if (c.finish_reason) finish = c.finish_reason;
-      }
-    }
+    const { text, finish, usage } = await collectChatStream(stream);
     assert.equal(finish, 'length');
     assert.equal(usage.completion_tokens, 6);
     if (!REAL_MODEL) assert.equal(text, 'Hello from Hearth! This is');
@@ -417,16 +423,7 @@ describe('real engine on a tiny model', tinyOnly, () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    let text = '';
-    let finish = null;
-    let usage = null;
-    for await (const chunk of stream) {
-      if (chunk.usage) usage = chunk.usage;
-      for (const c of chunk.choices) {
-        text += c.delta?.content ?? '';
-        if (c.finish_reason) finish = c.finish_reason;
-      }
-    }
+    const { text, finish, usage } = await collectChatStream(stream);
     assert.equal(text, whole.choices[0].message.content);
     assert.equal(finish, whole.choices[0].finish_reason);
     // (The second request finds the first's prompt in the prefix cache, so only cached_tokens may differ.)
