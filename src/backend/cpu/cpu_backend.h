@@ -26,8 +26,6 @@ class CpuBackend final : public Backend {
   void begin_forward(const ForwardPlan& plan) override;
   void begin_scope() override;
   void end_scope() override;
-  // Scratch bytes the arena holds (its high-water mark over recent passes).
-  std::size_t scratch_bytes() const { return arena_.capacity_bytes(); }
 
   Tensor embed(const Weight& table) override;
   Tensor rms_norm(const Tensor& x, const Weight& w, float eps) override;
