@@ -18,6 +18,7 @@ class JsonLogitsConstraint final : public LogitsConstraint {
     // The token was sampled from the masked row, so it is allowed; a refusal would be an engine bug.
     require(constraint_->accept(token), "constrained decoding: token {} is not allowed here", token);
   }
+  bool complete() const override { return constraint_->complete(); }
 
  private:
   std::shared_ptr<const constrain::ConstraintVocabulary> vocabulary_;  // outlives constraint_

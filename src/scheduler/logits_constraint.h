@@ -24,6 +24,8 @@ class LogitsConstraint {
   virtual void mask(std::span<float> logits) = 0;
   // Advances the constraint's state by the token sampled from the masked row.
   virtual void accept(std::int32_t token) = 0;
+  // The output so far is complete: the end of generation may come now.
+  virtual bool complete() const = 0;
 };
 
 // Builds the constraint for a request. Throws hearth::Error for a constraint it cannot enforce (the request

@@ -121,4 +121,11 @@ std::optional<server::PromptFrontend::ReasoningTags> ModelPromptFrontend::reason
   return ReasoningTags{*open, *close};
 }
 
+std::optional<server::PromptFrontend::ToolCallTags> ModelPromptFrontend::tool_call_tags() const {
+  const auto open = tokenizer_->token_id("<tool_call>");
+  const auto close = tokenizer_->token_id("</tool_call>");
+  if (!open || !close) return std::nullopt;
+  return ToolCallTags{*open, *close};
+}
+
 }  // namespace hearth::scheduler

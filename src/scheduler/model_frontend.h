@@ -33,6 +33,7 @@ class ModelPromptFrontend final : public server::PromptFrontend {
   std::unique_ptr<server::OutputParser> make_output_parser(const server::OutputParserOptions& options) const override;
   // <think> and </think> when both are tokens of the vocabulary.
   std::optional<ReasoningTags> reasoning_tags() const override;
+  std::optional<ToolCallTags> tool_call_tags() const override;
 
  private:
   std::shared_ptr<const Tokenizer> tokenizer_;

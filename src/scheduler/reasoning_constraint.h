@@ -29,6 +29,7 @@ class ReasoningFirstConstraint final : public LogitsConstraint {
 
   void mask(std::span<float> logits) override;
   void accept(std::int32_t token) override;
+  bool complete() const override { return phase_ == Phase::kAnswer && answer_->complete(); }
 
   bool in_answer() const { return phase_ == Phase::kAnswer; }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "scheduler/logprobs.h"
+#include "scheduler/framed_constraint.h"
 #include "scheduler/reasoning_constraint.h"
 #include "util/error.h"
 
@@ -101,6 +102,9 @@ void Scheduler::add(server::RequestId id, server::GenerationRequest request, Sha
     if (c.kind != server::OutputConstraint::Kind::kNone) {
       require(static_cast<bool>(constraints_), "this engine does not support constrained decoding (response_format)");
       s->constraint = constraints_(c);
+      if (c.frame && s->constraint) {
+        s->constraint = std::make_unique<FramedConstraint>(*c.frame, s->stop_tokens, std::move(s->constraint));
+      }
       if (c.reasoning && s->constraint) {
         server::OutputConstraint::Reasoning reasoning = *c.reasoning;
         if (reasoning.max_tokens <= 0) reasoning.max_tokens = default_reasoning_budget(s->request.max_tokens);

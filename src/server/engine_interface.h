@@ -64,6 +64,16 @@ struct OutputConstraint {
     int max_tokens = 0;
   };
   std::optional<Reasoning> reasoning;  // unset: the constraint applies from the first generated token
+
+  // A forced tool call (tool_choice "required" or a named function): the JSON document is the call's
+  // {"name", "arguments"} object between the chat template's tags. `open` is forced token by token before
+  // the document, `close` may only come once the document is complete and must come before the output ends;
+  // after it only the end of generation may follow.
+  struct Frame {
+    std::vector<TokenId> open;  // e.g. <tool_call> "\n"
+    TokenId close = 0;          // e.g. </tool_call>: a special token the JSON document itself never contains
+  };
+  std::optional<Frame> frame;  // unset: the document is the whole answer
 };
 
 struct GenerationRequest {

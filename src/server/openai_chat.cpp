@@ -5,6 +5,7 @@
 #include "server/openai_chat_writer.h"
 #include "server/openai_request.h"
 #include "server/routes.h"
+#include "server/tool_call_constraint.h"
 
 namespace hearth::server {
 
@@ -21,6 +22,9 @@ void handle_chat_completions(ServerContext& ctx, const std::shared_ptr<Exchange>
   if (!req.prompt.tools.empty() && !info.supports_tools) {
     throw ApiException(ApiError::unsupported("This model's chat template does not support tools.", "tools"));
   }
+
+  // A forced call replaces response_format: the answer is the call, not content.
+  if (forced_tool_call) req.options.constraint = forced_tool_call_constraint(ctx.frontend, req.prompt.tools, req.tool_choice);
 
   const std::string prompt_text = ctx.frontend.render_chat(req.prompt);
   const std::vector<TokenId> prompt = ctx.frontend.tokenize(prompt_text);

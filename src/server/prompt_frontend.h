@@ -105,6 +105,14 @@ class PromptFrontend {
     TokenId close = 0;
   };
   virtual std::optional<ReasoningTags> reasoning_tags() const { return std::nullopt; }
+
+  // The tool-call tags when each is one token (Qwen: <tool_call>, </tool_call>); nullopt otherwise. Lets
+  // tool_choice "required" / a named function force a call.
+  struct ToolCallTags {
+    TokenId open = 0;
+    TokenId close = 0;
+  };
+  virtual std::optional<ToolCallTags> tool_call_tags() const { return std::nullopt; }
 };
 
 }  // namespace hearth::server

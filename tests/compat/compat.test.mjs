@@ -409,6 +409,88 @@ describe('real engine on a tiny model', tinyOnly, () => {
     assert.ok(o.message.thinking.length > 0);
   });
 
+  // tool_choice forces a call by constrained decoding, so even random weights must produce one that validates.
+  const lookupTool = {
+    type: 'function',
+    function: {
+      name: 'lookup',
+      description: 'Find a person',
+      parameters: {
+        type: 'object',
+        properties: { who: { $ref: '#/$defs/name' }, limit: { type: 'integer' } },
+        required: ['who', 'limit'],
+        additionalProperties: false,
+        $defs: { name: { type: 'string', maxLength: 6 } },
+      },
+    },
+  };
+  const clockTool = { type: 'function', function: { name: 'clock', parameters: { type: 'object', properties: {} } } };
+  const checkLookup = (call) => {
+    assert.equal(call.function.name, 'lookup');
+    const args = JSON.parse(call.function.arguments);
+    assert.deepEqual(Object.keys(args), ['who', 'limit']);
+    assert.ok([...args.who].length <= 6, args.who);
+    assert.ok(Number.isInteger(args.limit), call.function.arguments);
+  };
+
+  test('tool_choice naming a function forces a call whose arguments validate, thinking or not', async () => {
+    for (const thinking of [false, true]) {
+      const r = await client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'Find Ann.' }],
+        temperature: 0,
+        max_tokens: 256,
+        tools: [clockTool, lookupTool],
+        tool_choice: { type: 'function', function: { name: 'lookup' } },
+        chat_template_kwargs: { enable_thinking: thinking },
+      });
+      const choice = r.choices[0];
+      assert.equal(choice.finish_reason, 'tool_calls', JSON.stringify(choice.message));
+      assert.equal(choice.message.tool_calls.length, 1);
+      checkLookup(choice.message.tool_calls[0]);
+    }
+  });
+
+  test("tool_choice 'required' streams one call to one of the tools", async () => {
+    const stream = await client.chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: 'Find Ann.' }],
+      temperature: 0,
+      max_tokens: 128,
+      tools: [lookupTool, clockTool],
+      tool_choice: 'required',
+      chat_template_kwargs: { enable_thinking: false },
+      stream: true,
+    });
+    let name = '';
+    let args = '';
+    let finish = null;
+    for await (const chunk of stream) {
+      for (const d of chunk.choices[0]?.delta?.tool_calls ?? []) {
+        assert.equal(d.index, 0);
+        name += d.function?.name ?? '';
+        args += d.function?.arguments ?? '';
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    assert.equal(finish, 'tool_calls');
+    if (name === 'lookup') checkLookup({ function: { name, arguments: args } });
+    else assert.deepEqual([name, typeof JSON.parse(args)], ['clock', 'object']);
+  });
+
+  test('a forced tool call with an unenforceable parameters schema is a 400 naming tools', async () => {
+    const bad = { type: 'function', function: { name: 'f', parameters: { type: 'string', pattern: 'x' } } };
+    await assert.rejects(
+      client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'x' }],
+        tools: [bad],
+        tool_choice: 'required',
+      }),
+      (e) => e instanceof OpenAI.BadRequestError && e.param === 'tools' && /pattern/.test(e.message),
+    );
+  });
+
   test('streaming chat assembles to the unstreamed message', async () => {
     const request = {
       model,

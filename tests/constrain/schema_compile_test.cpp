@@ -275,9 +275,12 @@ TEST(SchemaCompile, InvalidSchemasAreReported) {
 TEST(SchemaCompile, CreateFromOutputConstraint) {
   server::OutputConstraint none;
   EXPECT_EQ(TokenConstraint::create(none, byte_vocabulary()), nullptr);
-  server::OutputConstraint object{server::OutputConstraint::Kind::kJsonObject, ""};
+  server::OutputConstraint object;
+  object.kind = server::OutputConstraint::Kind::kJsonObject;
   EXPECT_NE(TokenConstraint::create(object, byte_vocabulary()), nullptr);
-  server::OutputConstraint bad{server::OutputConstraint::Kind::kJsonSchema, R"({"type":"string","pattern":"a+"})"};
+  server::OutputConstraint bad;
+  bad.kind = server::OutputConstraint::Kind::kJsonSchema;
+  bad.json_schema = R"({"type":"string","pattern":"a+"})";
   EXPECT_THROW(TokenConstraint::create(bad, byte_vocabulary()), hearth::Error);
 }
 

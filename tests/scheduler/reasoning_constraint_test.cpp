@@ -21,6 +21,7 @@ struct OnlyThree final : LogitsConstraint {
       if (i != 3) logits[i] = -INFINITY;
   }
   void accept(std::int32_t token) override { accepted->push_back(token); }
+  bool complete() const override { return !accepted->empty(); }
 };
 
 std::vector<std::int32_t> allowed(LogitsConstraint& c) {

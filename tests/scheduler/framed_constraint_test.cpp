@@ -1,0 +1,96 @@
+// FramedConstraint: forced opening tokens, the body's constraint, the close tag only once the body is
+// complete, then only the end of generation.
+#include "scheduler/framed_constraint.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+namespace hearth::scheduler::framed_test {  // own namespace: the unity build joins test files
+namespace {
+
+constexpr std::int32_t kOpenTag = 7, kNewline = 5, kCloseTag = 8, kEos = 9, kVocab = 12;
+
+// The body: tokens 3 and 4 only; complete after two tokens. Records what it was told.
+struct TwoTokens final : LogitsConstraint {
+  std::vector<std::int32_t>* accepted;
+  explicit TwoTokens(std::vector<std::int32_t>* a) : accepted(a) {}
+  void mask(std::span<float> logits) override {
+    for (std::size_t i = 0; i < logits.size(); ++i)
+      if (i != 3 && i != 4 && !(complete() && static_cast<std::int32_t>(i) == kEos)) logits[i] = -INFINITY;
+  }
+  void accept(std::int32_t token) override { accepted->push_back(token); }
+  bool complete() const override { return accepted->size() >= 2; }
+};
+
+std::vector<std::int32_t> allowed(LogitsConstraint& c, std::vector<float> logits = std::vector<float>(kVocab, 0.5f)) {
+  c.mask(logits);
+  std::vector<std::int32_t> ids;
+  for (std::int32_t i = 0; i < kVocab; ++i)
+    if (std::isfinite(logits[static_cast<std::size_t>(i)])) ids.push_back(i);
+  return ids;
+}
+
+server::OutputConstraint::Frame frame() { return {{kOpenTag, kNewline}, kCloseTag}; }
+
+TEST(FramedConstraint, ForcesTheOpeningThenTheBodyThenTheCloseTagThenTheEnd) {
+  std::vector<std::int32_t> body;
+  FramedConstraint c(frame(), {kEos}, std::make_unique<TwoTokens>(&body));
+  EXPECT_EQ(allowed(c), std::vector<std::int32_t>{kOpenTag});
+  c.accept(kOpenTag);
+  EXPECT_EQ(allowed(c), std::vector<std::int32_t>{kNewline});
+  c.accept(kNewline);
+  // Body incomplete: neither the close tag nor the end of generation.
+  EXPECT_EQ(allowed(c), (std::vector<std::int32_t>{3, 4}));
+  c.accept(3);
+  c.accept(4);
+  EXPECT_FALSE(c.complete());
+  // Body complete: the close tag joins what the body allows, the end of generation still may not come.
+  EXPECT_EQ(allowed(c), (std::vector<std::int32_t>{3, 4, kCloseTag}));
+  c.accept(kCloseTag);
+  EXPECT_TRUE(c.complete());
+  EXPECT_EQ(allowed(c), std::vector<std::int32_t>{kEos});
+  EXPECT_EQ(body, (std::vector<std::int32_t>{3, 4}));  // the frame's tokens never reach the body
+}
+
+TEST(FramedConstraint, TheCloseTagKeepsTheModelsLogit) {
+  std::vector<std::int32_t> body;
+  FramedConstraint c({{}, kCloseTag}, {kEos}, std::make_unique<TwoTokens>(&body));
+  c.accept(3);
+  c.accept(3);
+  std::vector<float> logits(kVocab, 0.0f);
+  logits[kCloseTag] = 2.5f;
+  c.mask(logits);
+  EXPECT_EQ(logits[kCloseTag], 2.5f);
+  // A tag the model ruled out is still possible (the output must be able to end).
+  std::fill(logits.begin(), logits.end(), 0.0f);
+  logits[kCloseTag] = -INFINITY;
+  c.mask(logits);
+  EXPECT_TRUE(std::isfinite(logits[kCloseTag]));
+}
+
+TEST(FramedConstraint, AnOpeningTokenOtherThanTheForcedOneIsAnEngineBug) {
+  std::vector<std::int32_t> body;
+  FramedConstraint c(frame(), {kEos}, std::make_unique<TwoTokens>(&body));
+  EXPECT_ANY_THROW(c.accept(3));
+}
+
+TEST(FramedConstraint, ClosingAnIncompleteBodyIsAnEngineBug) {
+  std::vector<std::int32_t> body;
+  FramedConstraint c({{}, kCloseTag}, {kEos}, std::make_unique<TwoTokens>(&body));
+  c.accept(3);
+  EXPECT_ANY_THROW(c.accept(kCloseTag));
+}
+
+TEST(FramedConstraint, WithoutEndersNothingIsForcedAfterTheCloseTag) {
+  std::vector<std::int32_t> body;
+  FramedConstraint c({{}, kCloseTag}, {}, std::make_unique<TwoTokens>(&body));
+  c.accept(3);
+  c.accept(4);
+  c.accept(kCloseTag);
+  EXPECT_EQ(allowed(c).size(), static_cast<std::size_t>(kVocab));
+}
+
+}  // namespace
+}  // namespace hearth::scheduler::framed_test
