@@ -53,14 +53,10 @@ struct RunArgs {
 };
 
 // Defaults a store model carries (`hearth create` PARAMETER lines, Ollama's names) override the model's
-// generation_config; flags override both. `hearth run` also takes the penalties, seed and num_predict.
+// generation_config; flags override both.
 void apply_store_params(const nlohmann::json& params, SamplingParams& p, std::int64_t& max_tokens) {
   apply_store_sampling_params(params, p);
-  if (auto v = store_param(params, "repeat_last_n")) p.repeat_last_n = static_cast<std::int32_t>(*v);
-  if (auto v = store_param(params, "presence_penalty")) p.presence_penalty = static_cast<float>(*v);
-  if (auto v = store_param(params, "frequency_penalty")) p.frequency_penalty = static_cast<float>(*v);
-  if (auto v = store_param(params, "seed")) p.seed = static_cast<std::uint64_t>(*v);
-  if (auto v = store_param(params, "num_predict")) max_tokens = static_cast<std::int64_t>(*v);
+  if (auto n = store_num_predict(params)) max_tokens = *n;
 }
 
 SamplingParams sampling_params(const RunArgs& a, const GenerationConfig& generation, const nlohmann::json& store_params,

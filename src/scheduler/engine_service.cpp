@@ -82,6 +82,9 @@ EngineService::EngineService(EngineOptions options) : options_(std::move(options
   if (!options_.chat_template.empty()) info_.chat_template = options_.chat_template;
   info_.supports_constraints = static_cast<bool>(options_.constraints);
   info_.supports_logprobs = true;
+  if (auto n = store_num_predict(resolved_.params)) {
+    info_.default_max_tokens = static_cast<int>(std::min<std::int64_t>(*n, INT32_MAX));
+  }
 
   thread_ = std::thread([this] { engine_loop(); });
 }

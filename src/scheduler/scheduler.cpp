@@ -50,9 +50,9 @@ hearth::SamplingParams Scheduler::sampling_for(const server::SamplingParams& p) 
   if (p.min_p) s.min_p = *p.min_p;
   if (p.seed) s.seed = *p.seed;
   if (p.repetition_penalty) s.repetition_penalty = *p.repetition_penalty;
-  s.repeat_last_n = p.repeat_last_n;
-  s.presence_penalty = p.presence_penalty;
-  s.frequency_penalty = p.frequency_penalty;
+  if (p.repeat_last_n) s.repeat_last_n = *p.repeat_last_n;
+  if (p.presence_penalty) s.presence_penalty = *p.presence_penalty;
+  if (p.frequency_penalty) s.frequency_penalty = *p.frequency_penalty;
   s.logit_bias = p.logit_bias;
   return s;
 }

@@ -38,10 +38,10 @@ struct SamplingParams {
   std::optional<int> top_k;                           // <= 0 = off
   std::optional<float> min_p;                         // [0, 1]
   std::optional<std::uint64_t> seed;                  // unset: random per request
-  float presence_penalty = 0;                         // [-2, 2], OpenAI semantics
-  float frequency_penalty = 0;                        // [-2, 2], OpenAI semantics
+  std::optional<float> presence_penalty;              // [-2, 2], OpenAI semantics; unset: the model's default (0)
+  std::optional<float> frequency_penalty;             // [-2, 2], OpenAI semantics; unset: the model's default (0)
   std::optional<float> repetition_penalty;            // > 0, 1 = off (llama.cpp/transformers semantics)
-  int repeat_last_n = 64;                             // window for repetition_penalty (-1: whole context, 0: off)
+  std::optional<int> repeat_last_n;                   // window for repetition_penalty (-1: all, 0: off); unset: 64
   std::vector<std::pair<TokenId, float>> logit_bias;  // added to the logits before sampling
 };
 
@@ -167,6 +167,8 @@ struct ModelInfo {
   bool supports_logprobs = true;
   bool supports_tools = false;     // the template renders tools and the output parser knows the format
   bool supports_thinking = false;  // the template accepts enable_thinking
+  // max_tokens when a request names none (a store model's num_predict PARAMETER); unset: up to the context.
+  std::optional<int> default_max_tokens;
 };
 
 enum class ServiceState {

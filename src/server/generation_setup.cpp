@@ -95,6 +95,8 @@ std::vector<GenerationRequest> make_generation_requests(const ServerContext& ctx
           limits.param, "context_length_exceeded"));
     }
     max_tokens = std::min(max_tokens, *options.max_tokens);
+  } else if (const auto& fallback = ctx.service.model_info().default_max_tokens) {
+    max_tokens = std::min(max_tokens, std::max(*fallback, 1));
   }
   for (TokenId t : prompt) {
     if (t < 0 || t >= ctx.service.model_info().vocab_size) {

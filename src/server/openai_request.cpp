@@ -273,8 +273,8 @@ void parse_openai_common(const JsonFields& f, GenerationOptions& o) {
       f.invalid_type("seed", "an integer", *seed);
     }
   }
-  s.presence_penalty = static_cast<float>(f.number("presence_penalty", -2, 2).value_or(0));
-  s.frequency_penalty = static_cast<float>(f.number("frequency_penalty", -2, 2).value_or(0));
+  if (auto p = f.number("presence_penalty", -2, 2)) s.presence_penalty = static_cast<float>(*p);
+  if (auto p = f.number("frequency_penalty", -2, 2)) s.frequency_penalty = static_cast<float>(*p);
   if (auto r = f.number("repetition_penalty", 0, 100)) {
     if (*r <= 0) f.invalid_value("repetition_penalty", "must be greater than 0.");
     s.repetition_penalty = static_cast<float>(*r);

@@ -270,6 +270,41 @@ TEST(ServeRealEngine, ARequestLongerThanTheContextIsRefused) {
   EXPECT_EQ(server.stop(SIGTERM), 0);
 }
 
+// A store model's PARAMETER lines are the server's defaults: num_predict caps a request without max_tokens,
+// seed makes sampling reproducible, and a request's own values still win.
+TEST(ServeRealEngine, StoreParametersAreTheDefaults) {
+  HEARTH_REQUIRE_SHARED();
+  hearth::test::TempDir tmp;
+  const std::string store = (tmp.path() / "store").string();
+  {
+    std::ofstream(tmp.path() / "Hearthfile") << "FROM " << model_dir()
+                                            << "\nPARAMETER num_predict 5\nPARAMETER temperature 1\n"
+                                               "PARAMETER seed 7\nPARAMETER presence_penalty 1.5\n";
+  }
+  auto created = hearth::test::run_shell("HEARTH_MODELS=" + hearth::test::shell_quote(store) + " " +
+                                         hearth::test::shell_quote(HEARTH_BINARY) + " create tuned -q -f " +
+                                         hearth::test::shell_quote((tmp.path() / "Hearthfile").string()));
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  ServerProcess server({"tuned", "--threads", "1", "--context", "256", "--no-warmup"}, {{"HEARTH_MODELS", store}},
+                       false);
+  ASSERT_TRUE(server.running()) << server.log();
+  auto complete = [&](json req) {
+    req["model"] = "tuned";
+    req["prompt"] = "The capital of France is";
+    auto reply = http(server.port(), "POST", "/v1/completions", req.dump(), {{"Content-Type", "application/json"}});
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    return json::parse(reply.body);
+  };
+  const json a = complete(json::object());
+  EXPECT_EQ(a["usage"]["completion_tokens"], 5);  // num_predict, not "up to the context"
+  EXPECT_EQ(a["choices"][0]["finish_reason"], "length");
+  // Temperature 1 with the store's seed: the same text twice.
+  EXPECT_EQ(complete(json::object())["choices"][0]["text"], a["choices"][0]["text"]);
+  // The request's own max_tokens wins.
+  EXPECT_EQ(complete({{"max_tokens", 3}})["usage"]["completion_tokens"], 3);
+  EXPECT_EQ(server.stop(SIGTERM), 0) << server.log();
+}
+
 TEST(ServeRealEngine, ABadModelPathIsAOneLineError) {
   auto r = hearth::test::run_hearth("serve /nonexistent/model.gguf --port 0");
   EXPECT_EQ(r.exit_code, 1);

@@ -56,8 +56,8 @@ TEST(ParseChat, EverySamplingFieldIsTyped) {
   EXPECT_EQ(*s.top_k, 40);
   EXPECT_FLOAT_EQ(*s.min_p, 0.05f);
   EXPECT_EQ(*s.seed, 42u);
-  EXPECT_FLOAT_EQ(s.presence_penalty, 0.5f);
-  EXPECT_FLOAT_EQ(s.frequency_penalty, -0.5f);
+  EXPECT_FLOAT_EQ(s.presence_penalty.value_or(0), 0.5f);
+  EXPECT_FLOAT_EQ(s.frequency_penalty.value_or(0), -0.5f);
   EXPECT_FLOAT_EQ(*s.repetition_penalty, 1.1f);
   ASSERT_EQ(s.logit_bias.size(), 2u);
   EXPECT_EQ(*r.options.max_tokens, 100);
