@@ -104,6 +104,28 @@ TEST_P(KernelTableTest, Axpy) {
   for (int i = 0; i < 19; ++i) EXPECT_NEAR(y[i], want[i], 1e-6);
 }
 
+// weighted_rows_f32 is nv axpy_f32 calls per row, bit for bit (attention's result must not depend on which
+// of the two paths, or how many query heads share a call, computed it), for widths with and without a tail.
+TEST_P(KernelTableTest, WeightedRowsEqualAxpyCalls) {
+  const Kernels& k = *GetParam();
+  for (std::int64_t n : {8, 16, 19, 40, 128}) {
+    for (int nr : {1, 2, 3, 4, 5, 8}) {
+      const int nv = 13;
+      const std::int64_t ldp = 17, ldv = n + 3, ldo = n + 5;
+      const auto p = random_floats(static_cast<std::size_t>(nr * ldp), 11);
+      const auto v = random_floats(static_cast<std::size_t>(nv * ldv), 12);
+      auto o = random_floats(static_cast<std::size_t>(nr * ldo), 13);
+      auto want = o;
+      for (int r = 0; r < nr; ++r)
+        for (int j = 0; j < nv; ++j) k.axpy_f32(p[r * ldp + j], v.data() + j * ldv, want.data() + r * ldo, n);
+      k.weighted_rows_f32(p.data(), ldp, nr, v.data(), ldv, nv, n, o.data(), ldo);
+      for (int r = 0; r < nr; ++r)
+        for (std::int64_t i = 0; i < ldo; ++i)
+          ASSERT_TRUE(same_bits(o[r * ldo + i], want[r * ldo + i])) << "n " << n << " nr " << nr << " r " << r << " i " << i;
+    }
+  }
+}
+
 // A row's product does not depend on how many other rows share the call (the decode path of 1-3 rows
 // and the batched path give identical bits), for every weight type and thread split.
 TEST_P(KernelTableTest, MatmulIsBatchInvariant) {

@@ -70,12 +70,16 @@ void paged_attention(ThreadPool& pool, ThreadScratch& scratch, const Kernels& k,
         sum += s[j];
       }
       const float inv = 1.0f / sum;
-      float* o = out.data + t * out.cols + (h * group + g) * hd;
-      std::fill(o, o + hd, 0.0f);
-      for (std::int64_t j = 0; j < ctx; ++j) {
-        const std::int64_t slot = static_cast<std::int64_t>(blocks[static_cast<std::size_t>(j / bs)]) * bs + j % bs;
-        k.axpy_f32(s[j] * inv, vc + slot * kv_dim + h * hd, o, hd);
-      }
+      for (std::int64_t j = 0; j < ctx; ++j) s[j] *= inv;
+    }
+    // out_g = sum_j p_gj v_j for the group's query heads at once, block by block of the cache.
+    float* o = out.data + t * out.cols + h * group * hd;
+    std::fill(o, o + group * hd, 0.0f);
+    for (std::int64_t j0 = 0; j0 < ctx; j0 += bs) {
+      const int n_in = static_cast<int>(std::min(bs, ctx - j0));
+      const float* vb =
+          vc + static_cast<std::int64_t>(blocks[static_cast<std::size_t>(j0 / bs)]) * bs * kv_dim + h * hd;
+      k.weighted_rows_f32(scores + j0, ctx, static_cast<int>(group), vb, kv_dim, n_in, hd, o, hd);
     }
   };
   const std::int64_t n_tasks = n_tokens * shape.n_kv_heads;

@@ -29,6 +29,12 @@ struct Kernels {
   float (*dot_f32)(const float* a, const float* b, std::int64_t n);
   // y[i] += a * x[i].
   void (*axpy_f32)(float a, const float* x, float* y, std::int64_t n);
+  // Attention's probabilities times values: for r < nr, then j = 0 .. nv - 1 in order,
+  //   o[r * ldo + i] += p[r * ldp + j] * v[j * ldv + i]   for i < n,
+  // each step rounded exactly as axpy_f32(p[r * ldp + j], v + j * ldv, o + r * ldo, n) rounds it, so the
+  // result equals nv axpy_f32 calls bit for bit while each value row is read once for all nr rows.
+  void (*weighted_rows_f32)(const float* p, std::int64_t ldp, int nr, const float* v, std::int64_t ldv, int nv,
+                            std::int64_t n, float* o, std::int64_t ldo);
 };
 
 const Kernels& generic_kernels();

@@ -149,8 +149,52 @@ void axpy_f32(float a, const float* x, float* y, std::int64_t n) {
   for (; i < n; ++i) y[i] = fma1(a, x[i], y[i]);
 }
 
+// R rows of o (up to 4) x 16 columns stay in 8 registers while the value rows stream past: each value row
+// is loaded once for all R rows instead of once per row, and o is not reloaded per value row.
+template <int R>
+void weighted_rows_tile(const float* p, std::int64_t ldp, const float* v, std::int64_t ldv, int nv, std::int64_t n,
+                        float* o, std::int64_t ldo) {
+  std::int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m256 acc[R][2];
+    for (int r = 0; r < R; ++r) {
+      acc[r][0] = _mm256_loadu_ps(o + r * ldo + i);
+      acc[r][1] = _mm256_loadu_ps(o + r * ldo + i + 8);
+    }
+    for (int j = 0; j < nv; ++j) {
+      const __m256 v0 = _mm256_loadu_ps(v + j * ldv + i), v1 = _mm256_loadu_ps(v + j * ldv + i + 8);
+      for (int r = 0; r < R; ++r) {
+        const __m256 a = _mm256_broadcast_ss(p + r * ldp + j);
+        acc[r][0] = _mm256_fmadd_ps(a, v0, acc[r][0]);
+        acc[r][1] = _mm256_fmadd_ps(a, v1, acc[r][1]);
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      _mm256_storeu_ps(o + r * ldo + i, acc[r][0]);
+      _mm256_storeu_ps(o + r * ldo + i + 8, acc[r][1]);
+    }
+  }
+  // Columns past the last 16: the same per-element steps as axpy_f32.
+  if (i < n)
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < nv; ++j) axpy_f32(p[r * ldp + j], v + j * ldv + i, o + r * ldo + i, n - i);
+}
+
+void weighted_rows_f32(const float* p, std::int64_t ldp, int nr, const float* v, std::int64_t ldv, int nv,
+                       std::int64_t n, float* o, std::int64_t ldo) {
+  int r = 0;
+  for (; r + 4 <= nr; r += 4) weighted_rows_tile<4>(p + r * ldp, ldp, v, ldv, nv, n, o + r * ldo, ldo);
+  switch (nr - r) {
+    case 3: weighted_rows_tile<3>(p + r * ldp, ldp, v, ldv, nv, n, o + r * ldo, ldo); break;
+    case 2: weighted_rows_tile<2>(p + r * ldp, ldp, v, ldv, nv, n, o + r * ldo, ldo); break;
+    case 1: weighted_rows_tile<1>(p + r * ldp, ldp, v, ldv, nv, n, o + r * ldo, ldo); break;
+    default: break;
+  }
+}
+
 const Kernels kTable{"avx2",       dot_tile_f32, dot_rows16<true>, dot_rows16<false>,
-                     convert_bf16, convert_f16,  dot_f32,          axpy_f32};
+                     convert_bf16, convert_f16,  dot_f32,          axpy_f32,
+                     weighted_rows_f32};
 
 }  // namespace
 

@@ -63,11 +63,18 @@ void axpy_f32(float a, const float* x, float* y, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
+void weighted_rows_f32(const float* p, std::int64_t ldp, int nr, const float* v, std::int64_t ldv, int nv,
+                       std::int64_t n, float* o, std::int64_t ldo) {
+  for (int r = 0; r < nr; ++r)
+    for (int j = 0; j < nv; ++j) axpy_f32(p[r * ldp + j], v + j * ldv, o + r * ldo, n);
+}
+
 }  // namespace
 
 const Kernels& generic_kernels() {
   static const Kernels table{"generic",    dot_tile_f32, dot_rows_bf16, dot_rows_f16,
-                             convert_bf16, convert_f16,  dot_f32,       axpy_f32};
+                             convert_bf16, convert_f16,  dot_f32,       axpy_f32,
+                             weighted_rows_f32};
   return table;
 }
 
