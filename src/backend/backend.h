@@ -73,6 +73,9 @@ struct KvLayout {
   std::int64_t n_slots = 0;
   std::int64_t n_kv_heads = 0;
   std::int64_t head_dim = 0;
+  // Element type of the stored K and V: F32, or F16 (half the memory; K and V rounded to f16 as they are
+  // stored, as llama.cpp's default cache does).
+  DType type = DType::F32;
 
   std::int64_t kv_dim() const { return n_kv_heads * head_dim; }
 };

@@ -19,6 +19,7 @@
 
 #include "backend/backend.h"
 #include "cli/commands.h"
+#include "cli/kv_cache_flag.h"
 #include "eval/bench_runner.h"
 #include "eval/model_footprint.h"
 #include "eval/process_memory.h"
@@ -37,6 +38,7 @@ struct BenchArgs {
   eval::BenchOptions options;
   int threads = 0;
   bool json = false;
+  std::string kv_cache_type = "f16";
 };
 
 std::string gib(std::int64_t bytes) { return fmt::format("{:.2f} GiB", static_cast<double>(bytes) / (1 << 30)); }
@@ -100,7 +102,9 @@ void run_bench(const BenchArgs& a) {
     std::fprintf(stderr, "  %s%s #%d: %.2f tok/s (%.3f s)\n", warmup ? "warm-up " : "", t.name.c_str(), rep + 1,
                  seconds > 0 ? n / seconds : 0.0, seconds);
   };
-  const std::vector<eval::BenchTest> tests = eval::run_bench(*model, a.options, progress);
+  eval::BenchOptions options = a.options;
+  options.kv_cache_type = kv_cache_dtype(a.kv_cache_type);
+  const std::vector<eval::BenchTest> tests = eval::run_bench(*model, options, progress);
   const eval::ProcessMemory memory = eval::read_process_memory();
 
   if (!a.json) {
@@ -149,6 +153,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--warmup", a->options.warmup, "Untimed repetitions before them")->capture_default_str();
   cmd->add_option("--seed", a->options.seed, "Seed of the random token ids")->capture_default_str();
   cmd->add_option("-t,--threads", a->threads, "CPU threads (default: one per core)");
+  add_kv_cache_type_flag(cmd, &a->kv_cache_type);
   cmd->add_flag("--json", a->json, "Print one JSON object instead of the table");
   cmd->callback([a] { run_bench(*a); });
 }

@@ -16,6 +16,7 @@
 
 #include "backend/backend.h"
 #include "cli/commands.h"
+#include "cli/kv_cache_flag.h"
 #include "format/model_files.h"
 #include "model/model.h"
 #include "store/resolve.h"
@@ -31,6 +32,7 @@ struct LogitsArgs {
   int greedy = 0;
   int threads = 0;
   std::string dump_last;
+  std::string kv_cache_type = "f32";  // exact by default: this command is for comparing engines
 };
 
 // Prompt positions per forward pass: bounds the memory of all-position logits (vocab floats each)
@@ -115,7 +117,7 @@ void run_logits(const LogitsArgs& args) {
   backend_options.threads = args.threads;
   auto backend = create_backend(backend_options);
   auto model = load_model(files, *backend);
-  auto cache = model->create_kv_cache(positions);
+  auto cache = model->create_kv_cache(positions, 16, kv_cache_dtype(args.kv_cache_type));
   cache->add_sequence(0);
 
   nlohmann::ordered_json out;  // keys in the documented order
@@ -164,6 +166,7 @@ void add_logits_command(CLI::App& app) {
   cmd->add_option("--greedy", args->greedy, "Tokens of argmax continuation to append (no early stop)")
       ->capture_default_str();
   cmd->add_option("-t,--threads", args->threads, "CPU threads (default: one per core)");
+  add_kv_cache_type_flag(cmd, &args->kv_cache_type);
   cmd->add_option("--dump-last", args->dump_last, "Write the last position's full logits to FILE as f32 little-endian");
   cmd->callback([args] { run_logits(*args); });
 }

@@ -15,6 +15,7 @@
 #include "backend/backend.h"
 #include "chat/chat_template.h"
 #include "cli/commands.h"
+#include "cli/kv_cache_flag.h"
 #include "engine/generator.h"
 #include "engine/store_params.h"
 #include "format/model_files.h"
@@ -36,6 +37,7 @@ struct RunArgs {
   bool quiet = false;
   std::int64_t max_tokens = 256;
   int threads = 0;
+  std::string kv_cache_type = "f16";
   SamplingParams sampling;  // only the fields whose flag was given are used
   std::uint64_t seed = 0;
   // Flags that were given (CLI11 counts them), so unset ones keep the model's defaults.
@@ -103,6 +105,7 @@ void run_generate(const RunArgs& a) {
   options.sampling = sampling_params(a, files.generation, resolved.params, options.max_tokens);
   require(options.max_tokens >= -1, "-n must be -1 (until the context is full) or a token count");
   options.stop_tokens = stop_token_ids(files.generation, tokenizer->eog_ids());
+  options.kv_cache_type = kv_cache_dtype(a.kv_cache_type);
 
   std::string text = a.chat ? chat_prompt(a, files, resolved.system_prompt) : a.prompt;
   std::vector<std::int32_t> prompt;
@@ -171,6 +174,7 @@ void add_run_command(CLI::App& app) {
                                  "Subtracted per occurrence from tokens already generated (OpenAI)");
   a->seed_opt = cmd->add_option("--seed", a->seed, "Random seed (default: random)");
   cmd->add_option("-t,--threads", a->threads, "CPU threads (default: one per core)");
+  add_kv_cache_type_flag(cmd, &a->kv_cache_type);
   cmd->add_flag("-q,--quiet", a->quiet, "No speed summary on stderr");
   cmd->callback([a] { run_generate(*a); });
 }

@@ -35,6 +35,7 @@ struct EngineConfig {
   int threads = 0;                 // CPU compute threads; 0 = every online core
   int max_sequences = 64;          // sequences that run concurrently in one batch
   int block_size = 16;             // tokens per paged KV cache block
+  std::string kv_cache_type = "f16";  // f16 (half the memory, llama.cpp's default) | f32
   bool prefix_cache = true;        // reuse KV blocks of prompts that share a prefix
   std::string device = "auto";     // auto | cpu | cuda
   Duration keep_alive{-1};         // unload the model after this long idle; negative = never, 0 = right away

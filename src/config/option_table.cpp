@@ -200,6 +200,8 @@ std::vector<OptionSpec> build_table() {
   b.integer(
       "engine.block_size", "--block-size", "tokens per KV cache block",
       [](Config & c) -> auto& { return c.engine.block_size; }, 1, 4096);
+  b.choice("engine.kv_cache_type", "--kv-cache-type", "element type of the KV cache: f16 (half the memory) | f32",
+           [](Config & c) -> auto& { return c.engine.kv_cache_type; }, {"f16", "f32"});
   b.boolean(
       "engine.prefix_cache", "--prefix-cache", "reuse the KV cache of shared prompt prefixes",
       [](Config & c) -> auto& { return c.engine.prefix_cache; });

@@ -44,7 +44,7 @@ GenerationResult Generator::generate(std::span<const std::int32_t> prompt, const
   if (n_max == 0) return result;
 
   // The last generated token is never fed back, so the cache holds n_prompt + n_max - 1 tokens.
-  auto cache = model_.create_kv_cache(n_prompt + n_max);
+  auto cache = model_.create_kv_cache(n_prompt + n_max, 16, options.kv_cache_type);
   const SeqId seq = 0;
   cache->add_sequence(seq);
   sampler.accept_prompt(prompt);

@@ -21,6 +21,8 @@ struct GenerationOptions {
   std::vector<std::int32_t> stop_tokens;
   // Prompt tokens per forward pass; a longer prompt is prefilled in chunks (same logits, bounded memory).
   std::int64_t prefill_chunk = 4096;
+  // Element type of the KV cache: F16 (half the memory; what hearth serve and llama.cpp use by default) or F32.
+  DType kv_cache_type = DType::F16;
 };
 
 enum class FinishReason { Stop, Length, Cancelled };

@@ -70,7 +70,7 @@ void validate_bench_options(const BenchOptions& o, std::int64_t context_length) 
 
 std::vector<BenchTest> run_bench(Model& model, const BenchOptions& options, const BenchProgress& progress) {
   validate_bench_options(options, model.config().context_length);
-  auto cache = model.create_kv_cache(std::max(options.prompt_tokens, options.gen_tokens));
+  auto cache = model.create_kv_cache(std::max(options.prompt_tokens, options.gen_tokens), 16, options.kv_cache_type);
   RandomTokens tokens(options.seed, model.config().vocab_size);
   Batch batch;
   Logits logits;

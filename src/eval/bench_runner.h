@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "eval/sample_stats.h"
+#include "tensor/dtype.h"
 
 namespace hearth {
 class Model;
@@ -25,6 +26,7 @@ struct BenchOptions {
   int repetitions = 3;
   int warmup = 1;
   std::uint64_t seed = 42;
+  DType kv_cache_type = DType::F16;  // llama-bench's default cache type too
 };
 
 struct BenchTest {

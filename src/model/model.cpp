@@ -32,10 +32,11 @@ std::int64_t Batch::n_outputs() const {
   return n;
 }
 
-std::unique_ptr<KvCache> Model::create_kv_cache(std::int64_t capacity_tokens, std::int32_t block_size) const {
+std::unique_ptr<KvCache> Model::create_kv_cache(std::int64_t capacity_tokens, std::int32_t block_size,
+                                                DType type) const {
   require(capacity_tokens > 0, "KV cache capacity must be positive");
   require(block_size > 0, "KV cache block size must be positive");
-  KvLayout layout{config_.n_layers, 0, config_.n_kv_heads, config_.head_dim};
+  KvLayout layout{config_.n_layers, 0, config_.n_kv_heads, config_.head_dim, type};
   KvCacheOptions options;
   options.block_size = block_size;
   options.n_blocks = (capacity_tokens + block_size - 1) / block_size;

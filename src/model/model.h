@@ -58,8 +58,9 @@ class Model {
   Backend& backend() const { return backend_; }
 
   // A cache shaped for this model with room for `capacity_tokens` tokens in total (rounded up to whole
-  // blocks), shared by all the sequences it will hold.
-  std::unique_ptr<KvCache> create_kv_cache(std::int64_t capacity_tokens, std::int32_t block_size = 16) const;
+  // blocks), shared by all the sequences it will hold; K and V stored as `type` (F32 or F16).
+  std::unique_ptr<KvCache> create_kv_cache(std::int64_t capacity_tokens, std::int32_t block_size = 16,
+                                           DType type = DType::F32) const;
 
   // Runs the batch (one forward pass: a whole prompt is prefilled at once), writes every token's K/V to
   // `cache`, and returns the logits of the tokens flagged in want_logits.

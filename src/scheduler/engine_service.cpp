@@ -59,8 +59,9 @@ EngineService::EngineService(EngineOptions options) : options_(std::move(options
     }
   }
   KvBudgetInput budget_in;
-  // K and V, every layer, f32 (the CPU backend's KV storage).
-  budget_in.bytes_per_token = 2 * mc.n_layers * mc.n_kv_heads * mc.head_dim * static_cast<std::int64_t>(sizeof(float));
+  // K and V, every layer, in engine.kv_cache_type.
+  const std::int64_t kv_element_bytes = ec.kv_cache_type == "f32" ? 4 : 2;
+  budget_in.bytes_per_token = 2 * mc.n_layers * mc.n_kv_heads * mc.head_dim * kv_element_bytes;
   budget_in.block_size = ec.block_size;
   budget_in.max_sequences = ec.max_sequences;
   budget_in.context_length = context;
@@ -188,8 +189,9 @@ void EngineService::load() {
     KvCacheOptions co;
     co.n_blocks = n_blocks_;
     co.block_size = ec.block_size;
-    cache_ =
-        std::make_unique<KvCache>(*backend_, KvLayout{mc.n_layers, 0, mc.n_kv_heads, mc.head_dim}, co, std::move(pool));
+    const DType kv_type = ec.kv_cache_type == "f32" ? DType::F32 : DType::F16;
+    cache_ = std::make_unique<KvCache>(*backend_, KvLayout{mc.n_layers, 0, mc.n_kv_heads, mc.head_dim, kv_type}, co,
+                                       std::move(pool));
     if (ec.warmup) {
       set_state(ServiceState::kWarming);
       warm_up();

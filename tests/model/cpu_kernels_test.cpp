@@ -104,6 +104,21 @@ TEST_P(KernelTableTest, Axpy) {
   for (int i = 0; i < 19; ++i) EXPECT_NEAR(y[i], want[i], 1e-6);
 }
 
+// The KV cache's f32 -> f16 narrowing rounds to nearest even in every table, as the reference conversion does.
+TEST_P(KernelTableTest, NarrowToF16MatchesTheReferenceConversion) {
+  const Kernels& k = *GetParam();
+  auto x = random_floats(37, 21);
+  for (float& v : x) v *= 300.0f;  // spread across exponents
+  x[0] = 1.0f + 0x1p-11f;          // a tie: rounds to even (1.0)
+  x[1] = 1.0f + 3 * 0x1p-11f;      // a tie: rounds to even (1 + 2^-9)
+  x[2] = 70000.0f;                 // overflows to infinity
+  x[3] = 1e-6f;                    // a subnormal f16
+  x[4] = -0.0f;
+  std::vector<std::uint16_t> got(x.size());
+  k.f32_to_f16(x.data(), got.data(), static_cast<std::int64_t>(x.size()));
+  for (std::size_t i = 0; i < x.size(); ++i) EXPECT_EQ(got[i], f32_to_f16(x[i])) << "value " << x[i];
+}
+
 // weighted_rows_f32 is nv axpy_f32 calls per row, bit for bit (attention's result must not depend on which
 // of the two paths, or how many query heads share a call, computed it), for widths with and without a tail.
 TEST_P(KernelTableTest, WeightedRowsEqualAxpyCalls) {

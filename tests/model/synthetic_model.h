@@ -36,9 +36,10 @@ class SyntheticWeights {
   // A WeightStore viewing the current tensors (this object must outlive it).
   std::unique_ptr<WeightStore> store();
 
-  // Reference logits [positions][vocab] for one sequence, in double precision.
-  std::vector<std::vector<double>> reference_logits(const ModelConfig& config,
-                                                    const std::vector<std::int32_t>& tokens) const;
+  // Reference logits [positions][vocab] for one sequence, in double precision. kv_f16: K and V are rounded to
+  // f16 once computed (what an f16 KV cache stores), everything else stays double.
+  std::vector<std::vector<double>> reference_logits(const ModelConfig& config, const std::vector<std::int32_t>& tokens,
+                                                    bool kv_f16 = false) const;
 
  private:
   std::vector<std::vector<std::uint16_t>> encoded_;  // 16-bit storage behind store()

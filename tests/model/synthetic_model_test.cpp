@@ -77,6 +77,38 @@ TEST_P(SyntheticModelTest, MatchesIndependentForwardPass) {
   EXPECT_EQ(cache->length(20), static_cast<std::int64_t>(kSeqB.size()));
 }
 
+// An f16 KV cache: two sequences prefilled in one batch and decoded, against the reference with K and V
+// rounded to f16 (and away from the unrounded one, so the cache really stores f16), at half the memory.
+TEST(SyntheticModelKvCache, F16CacheMatchesTheF16RoundedReference) {
+  for (const std::string arch : {"qwen3moe", "qwen2"}) {
+    const ModelConfig config = synthetic_config(arch);
+    SyntheticWeights weights(config, 7, DType::F32);
+    auto store = weights.store();
+    cpu::CpuBackend backend(2);
+    auto model = load_model(config, *store, backend);
+    auto cache = model->create_kv_cache(32, 4, DType::F16);
+    EXPECT_EQ(cache->storage_bytes(), model->create_kv_cache(32, 4, DType::F32)->storage_bytes() / 2);
+    cache->add_sequence(10);
+    cache->add_sequence(20);
+    Batch batch;
+    for (std::size_t i = 0; i + 1 < kSeqA.size(); ++i) {
+      batch.add(kSeqA[i], 10, static_cast<std::int32_t>(i), i + 2 == kSeqA.size());
+      if (i + 1 < kSeqB.size()) batch.add(kSeqB[i], 20, static_cast<std::int32_t>(i), i + 2 == kSeqB.size());
+    }
+    model->forward(batch, *cache);
+    batch.clear();
+    batch.add(kSeqA.back(), 10, static_cast<std::int32_t>(kSeqA.size() - 1), true);
+    batch.add(kSeqB.back(), 20, static_cast<std::int32_t>(kSeqB.size() - 1), true);
+    Logits logits = model->forward(batch, *cache);
+    const auto f16_a = weights.reference_logits(config, kSeqA, /*kv_f16=*/true);
+    const auto f16_b = weights.reference_logits(config, kSeqB, /*kv_f16=*/true);
+    const auto f32_a = weights.reference_logits(config, kSeqA);
+    EXPECT_LE(max_rel_error(logits.row(0), f16_a.back()), 1e-4) << arch;
+    EXPECT_LE(max_rel_error(logits.row(1), f16_b.back()), 1e-4) << arch;
+    EXPECT_GT(max_rel_error(logits.row(0), f32_a.back()), max_rel_error(logits.row(0), f16_a.back())) << arch;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Architectures, SyntheticModelTest,
     ::testing::Values(

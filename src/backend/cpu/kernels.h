@@ -25,6 +25,8 @@ struct Kernels {
   // Exact widening conversions of n values.
   void (*bf16_to_f32)(const std::uint16_t* src, float* dst, std::int64_t n);
   void (*f16_to_f32)(const std::uint16_t* src, float* dst, std::int64_t n);
+  // f32 -> f16, round to nearest even (the same bits in every table).
+  void (*f32_to_f16)(const float* src, std::uint16_t* dst, std::int64_t n);
   // dot(a, b) of length n, canonical order.
   float (*dot_f32)(const float* a, const float* b, std::int64_t n);
   // y[i] += a * x[i].

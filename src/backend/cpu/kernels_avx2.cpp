@@ -129,6 +129,14 @@ void convert_bf16(const std::uint16_t* src, float* dst, std::int64_t n) {
   for (; i < n; ++i) dst[i] = bf16_scalar(src[i]);
 }
 
+void narrow_f16(const float* src, std::uint16_t* dst, std::int64_t n) {
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
+                     _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  for (; i < n; ++i) dst[i] = _cvtss_sh(src[i], _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
 void convert_f16(const std::uint16_t* src, float* dst, std::int64_t n) {
   std::int64_t i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, load_f16x8(src + i));
@@ -193,7 +201,8 @@ void weighted_rows_f32(const float* p, std::int64_t ldp, int nr, const float* v,
 }
 
 const Kernels kTable{"avx2",       dot_tile_f32, dot_rows16<true>, dot_rows16<false>,
-                     convert_bf16, convert_f16,  dot_f32,          axpy_f32,
+                     convert_bf16, convert_f16,  narrow_f16,       dot_f32,
+                     axpy_f32,
                      weighted_rows_f32};
 
 }  // namespace

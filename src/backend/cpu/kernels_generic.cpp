@@ -50,6 +50,10 @@ void convert_bf16(const std::uint16_t* src, float* dst, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) dst[i] = bf16_to_f32(src[i]);
 }
 
+void narrow_f16(const float* src, std::uint16_t* dst, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) dst[i] = f32_to_f16(src[i]);
+}
+
 void convert_f16(const std::uint16_t* src, float* dst, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) dst[i] = f16_to_f32(src[i]);
 }
@@ -73,7 +77,8 @@ void weighted_rows_f32(const float* p, std::int64_t ldp, int nr, const float* v,
 
 const Kernels& generic_kernels() {
   static const Kernels table{"generic",    dot_tile_f32, dot_rows_bf16, dot_rows_f16,
-                             convert_bf16, convert_f16,  dot_f32,       axpy_f32,
+                             convert_bf16, convert_f16,  narrow_f16,    dot_f32,
+                             axpy_f32,
                              weighted_rows_f32};
   return table;
 }
