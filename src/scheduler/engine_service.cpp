@@ -70,7 +70,7 @@ EngineService::EngineService(EngineOptions options) : options_(std::move(options
   budget_in.exact_tokens = options_.kv_cache_tokens;
   const KvBudget budget = plan_kv_budget(budget_in);
   n_blocks_ = budget.n_blocks;
-  spdlog::info("KV cache: {}", budget.explanation);
+  spdlog::info("KV cache ({}): {}", ec.kv_cache_type, budget.explanation);
 
   if (!options_.constraints && options_.json_constraints) {
     options_.constraints = make_json_constraint_factory(*tokenizer_);
