@@ -3,6 +3,7 @@
 // npm package node-llama-cpp (tests/interop/package.json pins it).
 //
 // Usage: node llama_greedy.mjs --model FILE.gguf --ids 9707,11,1879 [--n-predict 24] [--top 0] [--threads 1]
+//                             [--flash-attention]
 // Prints one JSON object on stdout:
 //   {"model": FILE, "ids": [...], "tokens": [n-predict ids], "top": [per step: [[id, log_prob], ...]]}
 // `tokens` is argmax decoding with the KV cache and no early stop (end-of-generation tokens are kept and fed
@@ -30,9 +31,14 @@ export async function openLlama(threads) {
 }
 
 // Greedy continuation of each prompt (an array of token ids) with one loaded model and context.
-// options: nPredict (tokens per prompt), top (entries of `top` per step; 0: none), threads.
-// Returns [{ids, tokens, top}] in the order of `prompts`.
-export async function greedyContinuations(llama, file, prompts, { nPredict = 24, top = 0, threads = 1 } = {}) {
+// options: nPredict (tokens per prompt), top (entries of `top` per step; 0: none), threads, flashAttention
+// (llama.cpp's fused attention kernel, which rounds Q and the running output to f16; false: the separate
+// matrix products), teacherForce (one continuation per prompt: `forced` then holds llama.cpp's greedy choice at
+// each step when fed that continuation instead of its own).
+// Returns [{ids, tokens, top, forced}] in the order of `prompts`.
+export async function greedyContinuations(llama, file, prompts,
+                                          { nPredict = 24, top = 0, threads = 1, flashAttention = false,
+                                            teacherForce = null } = {}) {
   const model = await llama.loadModel({ modelPath: path.resolve(file), gpuLayers: 0 });
   try {
     const longest = Math.max(...prompts.map((ids) => ids.length));
@@ -41,13 +47,19 @@ export async function greedyContinuations(llama, file, prompts, { nPredict = 24,
       batchSize: Math.max(longest, 1),
       sequences: 1,
       threads: { ideal: threads, min: threads },
+      flashAttention,
     });
     try {
       const sequence = context.getSequence();
       const results = [];
-      for (const ids of prompts) {
+      for (const [i, ids] of prompts.entries()) {
         await sequence.clearHistory();
-        results.push(await continueGreedily(sequence, ids, nPredict, top));
+        const result = await continueGreedily(sequence, ids, nPredict, top);
+        if (teacherForce) {
+          await sequence.clearHistory();
+          result.forced = await teacherForcedChoices(sequence, ids, teacherForce[i]);
+        }
+        results.push(result);
       }
       return results;
     } finally {
@@ -56,6 +68,21 @@ export async function greedyContinuations(llama, file, prompts, { nPredict = 24,
   } finally {
     await model.dispose();
   }
+}
+
+// The greedy choice after `ids` and after each prefix of `continuation`: one token is fed per step and the
+// sampled token is dropped (the generator is left before it would be evaluated).
+async function teacherForcedChoices(sequence, ids, continuation) {
+  const choices = [];
+  for (let step = 0; step < continuation.length; step++) {
+    const feed = step === 0 ? ids : [continuation[step - 1]];
+    for await (const next of sequence.evaluateWithMetadata(feed, {}, { temperature: 0, yieldEogToken: true })) {
+      choices.push(next.token);
+      break;
+    }
+  }
+  if (choices.length < continuation.length) throw new Error('llama.cpp stopped while teacher-forced');
+  return choices;
 }
 
 async function continueGreedily(sequence, ids, nPredict, top) {
@@ -82,7 +109,7 @@ async function continueGreedily(sequence, ids, nPredict, top) {
 }
 
 function parseArgs(argv) {
-  const options = { model: null, ids: null, nPredict: 24, top: 0, threads: 1 };
+  const options = { model: null, ids: null, nPredict: 24, top: 0, threads: 1, flashAttention: false };
   const count = (flag, text) => {
     const v = Number(text);
     if (!Number.isInteger(v) || v < 0) throw new Error(`${flag}: '${text}' is not a non-negative integer`);
@@ -100,8 +127,9 @@ function parseArgs(argv) {
       case '--n-predict': options.nPredict = count(flag, value()); break;
       case '--top': options.top = count(flag, value()); break;
       case '--threads': options.threads = count(flag, value()); break;
+      case '--flash-attention': options.flashAttention = true; break;
       default: throw new Error(`unknown argument '${flag}' (usage: --model FILE --ids 1,2,3 [--n-predict N] ` +
-                               '[--top K] [--threads T])');
+                               '[--top K] [--threads T] [--flash-attention])');
     }
   }
   if (!options.model) throw new Error('--model is required');
