@@ -30,10 +30,11 @@
 // 3. llama.cpp's continuation of Hearth's f32 file of a tiny model equals the reference continuation from
 //    Hugging Face transformers (../shared/reference): the file means what the original model means.
 //
-// The tiny models have hidden size 64, so their K-quant mixtures fall back to Q8_0 (docs/quantization.md);
-// the random-weight `small` Qwen3-MoE from ../shared/peers/make_random_gguf.py (hidden 256) carries real
-// Q4_K/Q5_K/Q6_K tensors; it is checked with rule 2 only (issue #3 asks for identical continuations on the tiny
-// models).
+// The tiny models have hidden size 64, so their K-quant mixtures fall back to Q8_0 (docs/quantization.md) and
+// hold the q8_0 file's tensors: of those only q4_k_m (the mixture issue #3 names) is checked on them. The
+// random-weight `small` Qwen3-MoE from ../shared/peers/make_random_gguf.py (hidden 256) carries real
+// Q4_K/Q5_K/Q6_K tensors; every type is checked on it, with rule 2 only (issue #3 asks for identical
+// continuations on the tiny models).
 //
 // Environment: HEARTH_BINARY, HEARTH_SHARED, HEARTH_INTEROP_WORK (folder for the generated models; files of
 // passing cases are removed, a failing case's file is kept for its reproducer), HEARTH_INTEROP_THREADS (1: both
@@ -61,7 +62,7 @@ const TINY_MODELS = ['qwen3moe-tiny', 'qwen3-tiny', 'qwen2-tiny'];
 const PROMPTS = ['capital', 'code', 'chat-multi-turn'];  // names in ../shared/reference/NAME.json
 // Types whose free-running continuation must equal llama.cpp's exactly (rule 1).
 const EXACT = new Set(['f32', 'f16', 'q8_0']);
-const TINY_TYPES = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_k_s', 'q4_k_m', 'q5_k_m', 'q6_k'];
+const TINY_TYPES = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_k_m'];
 const SMALL_TYPES = ['f16', 'q8_0', 'q4_0', 'q4_k_s', 'q4_k_m', 'q5_k_m', 'q6_k'];
 // Rule 2: a step where Hearth's top-2 logits are closer than this may go either way. f32 files agree to 0.003
 // logits between the engines; 0.1 is 30 times that, and 1% of the tiny models' logit scale (10 to 35).
