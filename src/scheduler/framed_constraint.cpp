@@ -28,12 +28,19 @@ void allow_only(std::span<float> logits, std::int32_t token) {
 }  // namespace
 
 FramedConstraint::FramedConstraint(server::OutputConstraint::Frame frame, std::vector<std::int32_t> output_enders,
-                                   std::unique_ptr<LogitsConstraint> body)
+                                   std::unique_ptr<LogitsConstraint> body, BodyFactory make_body)
     : frame_(std::move(frame)),
       output_enders_(std::move(output_enders)),
       body_(std::move(body)),
+      make_body_(std::move(make_body)),
       phase_(frame_.open.empty() ? Phase::kBody : Phase::kOpen) {
   assert(body_ != nullptr);
+  if (frame_.repeat) {
+    require(static_cast<bool>(make_body_), "a repeating frame needs a body factory");
+    again_ = frame_.between;
+    again_.insert(again_.end(), frame_.open.begin(), frame_.open.end());
+    require(!again_.empty(), "a repeating frame needs tokens that start the next call");
+  }
 }
 
 void FramedConstraint::mask(std::span<float> logits) {
@@ -53,17 +60,23 @@ void FramedConstraint::mask(std::span<float> logits) {
     }
     case Phase::kDone: {
       if (output_enders_.empty()) return;
+      // The end of generation, or (repeat) the start of another call, each with the model's own logit.
+      std::vector<std::int32_t> choices = output_enders_;
+      if (may_repeat()) choices.push_back(again_.front());
       std::vector<float> kept;
-      kept.reserve(output_enders_.size());
-      for (std::int32_t t : output_enders_) kept.push_back(logit_or_forbidden(logits, t));
+      kept.reserve(choices.size());
+      for (std::int32_t t : choices) kept.push_back(logit_or_forbidden(logits, t));
       std::fill(logits.begin(), logits.end(), kForbidden);
-      for (std::size_t i = 0; i < output_enders_.size(); ++i) {
-        const std::int32_t t = output_enders_[i];
+      for (std::size_t i = 0; i < choices.size(); ++i) {
+        const std::int32_t t = choices[i];
         if (t >= 0 && static_cast<std::size_t>(t) < logits.size())
           logits[static_cast<std::size_t>(t)] = kept[i] == kForbidden ? 0.0f : kept[i];
       }
       return;
     }
+    case Phase::kAgain:
+      allow_only(logits, again_[opened_]);
+      return;
   }
 }
 
@@ -83,6 +96,20 @@ void FramedConstraint::accept(std::int32_t token) {
       body_->accept(token);
       return;
     case Phase::kDone:
+      if (may_repeat() && token == again_.front()) {
+        opened_ = 0;
+        phase_ = Phase::kAgain;
+        accept(token);
+      }
+      return;
+    case Phase::kAgain:
+      require(token == again_[opened_], "constrained decoding: token {} is not the next call's opening token {}", token,
+              again_[opened_]);
+      if (++opened_ == again_.size()) {
+        body_ = make_body_();
+        require(body_ != nullptr, "the body factory of a repeating frame returned no constraint");
+        phase_ = Phase::kBody;
+      }
       return;
   }
 }

@@ -103,7 +103,10 @@ void Scheduler::add(server::RequestId id, server::GenerationRequest request, Sha
       require(static_cast<bool>(constraints_), "this engine does not support constrained decoding (response_format)");
       s->constraint = constraints_(c);
       if (c.frame && s->constraint) {
-        s->constraint = std::make_unique<FramedConstraint>(*c.frame, s->stop_tokens, std::move(s->constraint));
+        FramedConstraint::BodyFactory next_body;  // each further call's document (parallel tool calls)
+        if (c.frame->repeat) next_body = [factory = constraints_, c] { return factory(c); };
+        s->constraint =
+            std::make_unique<FramedConstraint>(*c.frame, s->stop_tokens, std::move(s->constraint), std::move(next_body));
       }
       if (c.reasoning && s->constraint) {
         server::OutputConstraint::Reasoning reasoning = *c.reasoning;

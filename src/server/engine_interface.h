@@ -68,10 +68,14 @@ struct OutputConstraint {
   // A forced tool call (tool_choice "required" or a named function): the JSON document is the call's
   // {"name", "arguments"} object between the chat template's tags. `open` is forced token by token before
   // the document, `close` may only come once the document is complete and must come before the output ends;
-  // after it only the end of generation may follow.
+  // after it only the end of generation may follow, or, with `repeat`, another call: `between` and `open`
+  // (forced once their first token is drawn) and a new document (the model's own logits choose between
+  // the end and another call).
   struct Frame {
     std::vector<TokenId> open;  // e.g. <tool_call> "\n"
     TokenId close = 0;          // e.g. </tool_call>: a special token the JSON document itself never contains
+    bool repeat = false;           // parallel_tool_calls
+    std::vector<TokenId> between;  // e.g. "\n": what the template writes between two calls
   };
   std::optional<Frame> frame;  // unset: the document is the whole answer
 };

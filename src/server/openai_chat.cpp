@@ -24,7 +24,10 @@ void handle_chat_completions(ServerContext& ctx, const std::shared_ptr<Exchange>
   }
 
   // A forced call replaces response_format: the answer is the call, not content.
-  if (forced_tool_call) req.options.constraint = forced_tool_call_constraint(ctx.frontend, req.prompt.tools, req.tool_choice);
+  if (forced_tool_call) {
+    req.options.constraint =
+        forced_tool_call_constraint(ctx.frontend, req.prompt.tools, req.tool_choice, req.parallel_tool_calls);
+  }
 
   const std::string prompt_text = ctx.frontend.render_chat(req.prompt);
   const std::vector<TokenId> prompt = ctx.frontend.tokenize(prompt_text);

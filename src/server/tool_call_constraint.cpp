@@ -75,7 +75,7 @@ std::string tool_call_schema(const std::vector<ToolDefinition>& tools, const Too
 }
 
 OutputConstraint forced_tool_call_constraint(const PromptFrontend& frontend, const std::vector<ToolDefinition>& tools,
-                                             const ToolChoice& choice) {
+                                             const ToolChoice& choice, bool parallel_calls) {
   const auto tags = frontend.tool_call_tags();
   if (!tags) {
     throw ApiException(ApiError::unsupported(
@@ -100,6 +100,9 @@ OutputConstraint forced_tool_call_constraint(const PromptFrontend& frontend, con
   // The template writes the JSON on its own line; forcing the newline keeps the output in the trained format.
   for (TokenId t : frontend.tokenize("\n")) frame.open.push_back(t);
   frame.close = tags->close;
+  // Qwen's template puts each call on its own lines: "</tool_call>\n<tool_call>\n{...}".
+  frame.repeat = parallel_calls;
+  if (parallel_calls) frame.between = frontend.tokenize("\n");
   constraint.frame = std::move(frame);
   return constraint;
 }

@@ -17,10 +17,11 @@ namespace hearth::server {
 // Throws ApiException (400, param "tools") for a parameters value that is not a JSON object.
 std::string tool_call_schema(const std::vector<ToolDefinition>& tools, const ToolChoice& choice);
 
-// The whole constraint: the schema above, framed by the model's tool-call tags. Throws ApiException: 400
-// when the model has no single-token tool-call tags or a parameters schema uses a keyword constrained
-// decoding cannot enforce.
+// The whole constraint: the schema above, framed by the model's tool-call tags; with `parallel_calls`
+// (the request's parallel_tool_calls) the model may follow the first call with more, each under the same
+// schema, before it ends. Throws ApiException: 400 when the model has no single-token tool-call tags or a
+// parameters schema uses a keyword constrained decoding cannot enforce.
 OutputConstraint forced_tool_call_constraint(const PromptFrontend& frontend, const std::vector<ToolDefinition>& tools,
-                                             const ToolChoice& choice);
+                                             const ToolChoice& choice, bool parallel_calls);
 
 }  // namespace hearth::server

@@ -442,6 +442,7 @@ describe('real engine on a tiny model', tinyOnly, () => {
         max_tokens: 256,
         tools: [clockTool, lookupTool],
         tool_choice: { type: 'function', function: { name: 'lookup' } },
+        parallel_tool_calls: false,
         chat_template_kwargs: { enable_thinking: thinking },
       });
       const choice = r.choices[0];
@@ -459,6 +460,7 @@ describe('real engine on a tiny model', tinyOnly, () => {
       max_tokens: 128,
       tools: [lookupTool, clockTool],
       tool_choice: 'required',
+      parallel_tool_calls: false,
       chat_template_kwargs: { enable_thinking: false },
       stream: true,
     });
@@ -476,6 +478,39 @@ describe('real engine on a tiny model', tinyOnly, () => {
     assert.equal(finish, 'tool_calls');
     if (name === 'lookup') checkLookup({ function: { name, arguments: args } });
     else assert.deepEqual([name, typeof JSON.parse(args)], ['clock', 'object']);
+  });
+
+  // parallel_tool_calls (the default): after each call the model's own logits choose between the end and another
+  // call, so random weights may make one or several (or run into max_tokens); every finished call validates.
+  test("tool_choice 'required' with parallel calls: every call validates and they are indexed in order", async () => {
+    const stream = await client.chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: 'Find Ann and Bob.' }],
+      temperature: 0,
+      max_tokens: 160,
+      tools: [lookupTool, clockTool],
+      tool_choice: 'required',
+      chat_template_kwargs: { enable_thinking: false },
+      stream: true,
+    });
+    const calls = [];
+    let finish = null;
+    for await (const chunk of stream) {
+      for (const d of chunk.choices[0]?.delta?.tool_calls ?? []) {
+        assert.ok(d.index === calls.length - 1 || d.index === calls.length, `index ${d.index} after ${calls.length}`);
+        if (d.index === calls.length) calls.push({ name: '', args: '' });
+        calls[d.index].name += d.function?.name ?? '';
+        calls[d.index].args += d.function?.arguments ?? '';
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    assert.ok(['tool_calls', 'length'].includes(finish), finish);
+    const finished = finish === 'length' ? calls.slice(0, -1) : calls;  // max_tokens may cut the last one
+    assert.ok(finished.length >= 1, JSON.stringify(calls));
+    for (const { name, args } of finished) {
+      if (name === 'lookup') checkLookup({ function: { name, arguments: args } });
+      else assert.deepEqual([name, typeof JSON.parse(args)], ['clock', 'object']);
+    }
   });
 
   test('a forced tool call with an unenforceable parameters schema is a 400 naming tools', async () => {
@@ -580,6 +615,7 @@ describe('real model: tools, JSON schema, reasoning', realOnly, () => {
       messages: [{ role: 'user', content: 'What is the weather in Paris?' }],
       tools: [weatherTool],
       tool_choice: 'required',
+      parallel_tool_calls: false,
       stream: true,
     });
     let args = '';

@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 
 #include "demo/demo_corpus.h"
 #include "format/model_files.h"
@@ -39,9 +37,7 @@ TEST(DemoModel, IsDeterministic) {
   write_demo_model(a.path().string(), 7);
   write_demo_model(b.path().string(), 7);
   for (const char* f : {"model.safetensors", "tokenizer.json", "config.json"}) {
-    std::ifstream fa(a / f, std::ios::binary), fb(b / f, std::ios::binary);
-    std::string sa((std::istreambuf_iterator<char>(fa)), {}), sb((std::istreambuf_iterator<char>(fb)), {});
-    EXPECT_EQ(sa, sb) << f;
+    EXPECT_EQ(test::read_file_bytes(a / f), test::read_file_bytes(b / f)) << f;
   }
 }
 

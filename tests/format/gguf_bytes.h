@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "test_support.h"
+
 namespace hearth::test {
 
 class GgufBytes {
@@ -73,8 +75,8 @@ class GgufBytes {
   }
 
   static std::vector<std::uint8_t> read_bytes(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const std::string bytes = read_file_bytes(path);
+    return {bytes.begin(), bytes.end()};
   }
 
  private:

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <list>
 #include <vector>
 
 namespace hearth::scheduler::framed_test {  // own namespace: the unity build joins test files
@@ -32,7 +33,12 @@ std::vector<std::int32_t> allowed(LogitsConstraint& c, std::vector<float> logits
   return ids;
 }
 
-server::OutputConstraint::Frame frame() { return {{kOpenTag, kNewline}, kCloseTag}; }
+server::OutputConstraint::Frame frame(std::vector<std::int32_t> open = {kOpenTag, kNewline}) {
+  server::OutputConstraint::Frame f;
+  f.open = std::move(open);
+  f.close = kCloseTag;
+  return f;
+}
 
 TEST(FramedConstraint, ForcesTheOpeningThenTheBodyThenTheCloseTagThenTheEnd) {
   std::vector<std::int32_t> body;
@@ -56,7 +62,7 @@ TEST(FramedConstraint, ForcesTheOpeningThenTheBodyThenTheCloseTagThenTheEnd) {
 
 TEST(FramedConstraint, TheCloseTagKeepsTheModelsLogit) {
   std::vector<std::int32_t> body;
-  FramedConstraint c({{}, kCloseTag}, {kEos}, std::make_unique<TwoTokens>(&body));
+  FramedConstraint c(frame({}), {kEos}, std::make_unique<TwoTokens>(&body));
   c.accept(3);
   c.accept(3);
   std::vector<float> logits(kVocab, 0.0f);
@@ -78,18 +84,81 @@ TEST(FramedConstraint, AnOpeningTokenOtherThanTheForcedOneIsAnEngineBug) {
 
 TEST(FramedConstraint, ClosingAnIncompleteBodyIsAnEngineBug) {
   std::vector<std::int32_t> body;
-  FramedConstraint c({{}, kCloseTag}, {kEos}, std::make_unique<TwoTokens>(&body));
+  FramedConstraint c(frame({}), {kEos}, std::make_unique<TwoTokens>(&body));
   c.accept(3);
   EXPECT_ANY_THROW(c.accept(kCloseTag));
 }
 
 TEST(FramedConstraint, WithoutEndersNothingIsForcedAfterTheCloseTag) {
   std::vector<std::int32_t> body;
-  FramedConstraint c({{}, kCloseTag}, {}, std::make_unique<TwoTokens>(&body));
+  FramedConstraint c(frame({}), {}, std::make_unique<TwoTokens>(&body));
   c.accept(3);
   c.accept(4);
   c.accept(kCloseTag);
   EXPECT_EQ(allowed(c).size(), static_cast<std::size_t>(kVocab));
+}
+
+// parallel_tool_calls: after the close tag, the end or another call, the model choosing between them.
+server::OutputConstraint::Frame repeating_frame() {
+  server::OutputConstraint::Frame f = frame();
+  f.repeat = true;
+  f.between = {kNewline};
+  return f;
+}
+
+TEST(FramedConstraint, ARepeatingFrameOffersAnotherCallWithAFreshBodyOrTheEnd) {
+  std::list<std::vector<std::int32_t>> bodies;  // what each body was told (stable addresses)
+  auto make_body = [&] { return std::make_unique<TwoTokens>(&bodies.emplace_back()); };
+  FramedConstraint c(repeating_frame(), {kEos}, make_body(), make_body);
+  for (std::int32_t t : {kOpenTag, kNewline, 3, 4, kCloseTag}) c.accept(t);
+  EXPECT_TRUE(c.complete());
+  // The end, or the newline that starts the next call; each keeps the model's logit.
+  std::vector<float> logits(kVocab, 0.5f);
+  logits[kNewline] = 1.5f;
+  logits[kEos] = 2.5f;
+  EXPECT_EQ(allowed(c, logits), (std::vector<std::int32_t>{kNewline, kEos}));
+  c.mask(logits);
+  EXPECT_EQ(logits[kNewline], 1.5f);
+  EXPECT_EQ(logits[kEos], 2.5f);
+
+  c.accept(kNewline);
+  EXPECT_FALSE(c.complete());  // mid-tag: the output may not end here
+  EXPECT_EQ(allowed(c), std::vector<std::int32_t>{kOpenTag});
+  c.accept(kOpenTag);
+  EXPECT_EQ(allowed(c), std::vector<std::int32_t>{kNewline});
+  c.accept(kNewline);
+  ASSERT_EQ(bodies.size(), 2u);  // a new document, not the finished one
+  EXPECT_EQ(allowed(c), (std::vector<std::int32_t>{3, 4}));
+  c.accept(4);
+  c.accept(4);
+  c.accept(kCloseTag);
+  EXPECT_TRUE(c.complete());
+  EXPECT_EQ(bodies.front(), (std::vector<std::int32_t>{3, 4}));
+  EXPECT_EQ(bodies.back(), (std::vector<std::int32_t>{4, 4}));
+}
+
+TEST(FramedConstraint, WithoutRepeatOnlyTheEndFollowsTheCloseTag) {
+  std::vector<std::int32_t> body;
+  FramedConstraint c(frame(), {kEos}, std::make_unique<TwoTokens>(&body));
+  for (std::int32_t t : {kOpenTag, kNewline, 3, 4, kCloseTag}) c.accept(t);
+  EXPECT_EQ(allowed(c), std::vector<std::int32_t>{kEos});
+}
+
+TEST(FramedConstraint, ARepeatingFrameNeedsABodyFactory) {
+  std::vector<std::int32_t> body;
+  EXPECT_ANY_THROW(FramedConstraint(repeating_frame(), {kEos}, std::make_unique<TwoTokens>(&body)));
+}
+
+TEST(FramedConstraint, ARepeatingFrameWithoutEndersConstrainsNothingAfterTheCloseTag) {
+  std::vector<std::int32_t> body;
+  int made = 0;
+  FramedConstraint c(repeating_frame(), {}, std::make_unique<TwoTokens>(&body), [&] {
+    ++made;
+    return std::make_unique<TwoTokens>(&body);
+  });
+  for (std::int32_t t : {kOpenTag, kNewline, 3, 4, kCloseTag, kNewline, kOpenTag}) c.accept(t);
+  EXPECT_EQ(allowed(c).size(), static_cast<std::size_t>(kVocab));
+  EXPECT_EQ(made, 0);
 }
 
 }  // namespace

@@ -80,16 +80,26 @@ class TaggedFrontend final : public PromptFrontend {
 };
 
 TEST(ForcedToolCallConstraint, FramesTheSchemaWithTheTemplateTags) {
-  const OutputConstraint c = forced_tool_call_constraint(TaggedFrontend{}, tools(), {ToolChoice::Mode::kRequired, ""});
+  const OutputConstraint c =
+      forced_tool_call_constraint(TaggedFrontend{}, tools(), {ToolChoice::Mode::kRequired, ""}, false);
   EXPECT_EQ(c.kind, OutputConstraint::Kind::kJsonSchema);
   ASSERT_TRUE(c.frame.has_value());
   EXPECT_EQ(c.frame->open, (std::vector<TokenId>{40, 10}));
   EXPECT_EQ(c.frame->close, 41);
+  EXPECT_FALSE(c.frame->repeat);
+}
+
+TEST(ForcedToolCallConstraint, ParallelCallsRepeatTheFrameAfterANewline) {
+  const OutputConstraint c =
+      forced_tool_call_constraint(TaggedFrontend{}, tools(), {ToolChoice::Mode::kRequired, ""}, true);
+  ASSERT_TRUE(c.frame.has_value());
+  EXPECT_TRUE(c.frame->repeat);
+  EXPECT_EQ(c.frame->between, (std::vector<TokenId>{10}));
 }
 
 TEST(ForcedToolCallConstraint, AModelWithoutTagTokensOrAnUnenforceableSchemaIsA400) {
   try {
-    forced_tool_call_constraint(FakePromptFrontend{}, tools(), {ToolChoice::Mode::kRequired, ""});
+    forced_tool_call_constraint(FakePromptFrontend{}, tools(), {ToolChoice::Mode::kRequired, ""}, true);
     FAIL() << "expected a 400";
   } catch (const ApiException& e) {
     EXPECT_EQ(e.error().status, 400);
@@ -99,7 +109,7 @@ TEST(ForcedToolCallConstraint, AModelWithoutTagTokensOrAnUnenforceableSchemaIsA4
   pattern[0].name = "f";
   pattern[0].parameters = R"({"type":"object","properties":{"a":{"type":"string","pattern":"x"}}})";
   try {
-    forced_tool_call_constraint(TaggedFrontend{}, pattern, {ToolChoice::Mode::kFunction, "f"});
+    forced_tool_call_constraint(TaggedFrontend{}, pattern, {ToolChoice::Mode::kFunction, "f"}, true);
     FAIL() << "expected a 400";
   } catch (const ApiException& e) {
     EXPECT_EQ(e.error().param, "tools");
