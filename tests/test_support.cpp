@@ -3,7 +3,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -58,15 +57,5 @@ CommandResult run_shell(const std::string& command) {
 }
 
 CommandResult run_hearth(const std::string& args) { return run_shell(shell_quote(HEARTH_BINARY) + " " + args); }
-
-std::string read_file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  EXPECT_TRUE(in.good()) << "cannot read " << path;
-  std::string bytes(static_cast<std::size_t>(std::max<std::streamoff>(in.tellg(), 0)), '\0');
-  in.seekg(0);
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  EXPECT_TRUE(in.good()) << "short read of " << path;
-  return bytes;
-}
 
 }  // namespace hearth::test

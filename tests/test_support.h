@@ -47,7 +47,5 @@ CommandResult run_shell(const std::string& command);
 CommandResult run_hearth(const std::string& args);
 // Single-quotes a string for /bin/sh.
 std::string shell_quote(const std::string& s);
-// A whole file's bytes in one read (fails the test with the path when it cannot be read).
-std::string read_file_bytes(const std::filesystem::path& path);
 
 }  // namespace hearth::test

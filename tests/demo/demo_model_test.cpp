@@ -2,12 +2,12 @@
 
 #include <gtest/gtest.h>
 
-
 #include "demo/demo_corpus.h"
 #include "format/model_files.h"
 #include "format/model_tensors.h"
 #include "test_support.h"
 #include "tokenizer/tokenizer_loader.h"
+#include "util/mapped_file.h"
 
 namespace hearth::demo {
 namespace {
@@ -37,7 +37,7 @@ TEST(DemoModel, IsDeterministic) {
   write_demo_model(a.path().string(), 7);
   write_demo_model(b.path().string(), 7);
   for (const char* f : {"model.safetensors", "tokenizer.json", "config.json"}) {
-    EXPECT_EQ(test::read_file_bytes(a / f), test::read_file_bytes(b / f)) << f;
+    EXPECT_EQ(read_file((a / f).string()), read_file((b / f).string())) << f;
   }
 }
 

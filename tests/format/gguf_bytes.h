@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "test_support.h"
+#include "util/mapped_file.h"
 
 namespace hearth::test {
 
@@ -75,7 +75,7 @@ class GgufBytes {
   }
 
   static std::vector<std::uint8_t> read_bytes(const std::filesystem::path& path) {
-    const std::string bytes = read_file_bytes(path);
+    const std::string bytes = read_file(path.string());
     return {bytes.begin(), bytes.end()};
   }
 
