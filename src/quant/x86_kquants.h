@@ -10,20 +10,6 @@
 namespace hearth::quant::detail {
 namespace {
 
-// unpack_scales_k4 in registers: the 12 packed bytes as dwords a, b, c give the dwords
-// a & 0x3f3f3f3f, (c & 0x0f0f0f0f) | ((a >> 2) & 0x30303030), b & 0x3f3f3f3f, ((c >> 4) & 0x0f0f0f0f) | ((b >> 2) & 0x30303030).
-// (The scalar form stores four dwords and reloads them as one vector, a store-forwarding stall per block.)
-// Reads 16 bytes: `scales` is followed by at least 4 more bytes of the block.
-inline __m128i unpack_scales_k4_x86(const std::uint8_t* scales) {
-  const __m128i v = load128(scales);
-  const __m128i ab = _mm_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0));                       // a a b b
-  const __m128i c = _mm_srlv_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(2, 2, 2, 2)), _mm_setr_epi32(0, 0, 0, 4));
-  const __m128i even = _mm_and_si128(ab, _mm_set1_epi32(0x3f3f3f3f));
-  const __m128i odd = _mm_or_si128(_mm_and_si128(c, _mm_set1_epi32(0x0f0f0f0f)),
-                                   _mm_and_si128(_mm_srli_epi32(ab, 2), _mm_set1_epi32(0x30303030)));
-  return _mm_blend_epi32(even, odd, 0b1010);
-}
-
 // Q4_K (kHighBit = false) and Q5_K (true): x̂ = d·sc[j]·q − dmin·m[j].
 template <class WBlock, bool kHighBit>
 struct KQuant45Kernel {
@@ -44,7 +30,9 @@ struct KQuant45Kernel {
       for (int r = 0; r < RM; ++r) {
         const WBlock& wb = block_at<WBlock>(w + r * ws, b);
         prefetch_ahead<sizeof(WBlock)>(&wb);
-        const __m128i packed = unpack_scales_k4_x86(wb.scales);  // scales 0-7, mins 8-15
+        alignas(16) std::uint8_t sm[16];  // scales 0-7, mins 8-15
+        unpack_scales_k4(wb.scales, sm);
+        const __m128i packed = _mm_load_si128(reinterpret_cast<const __m128i*>(sm));
         // The 8 scales as int16 in both 128-bit lanes; sub-block j's scale is picked out by a byte shuffle.
         const __m256i scales = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(packed));
         __m256i isum[RN];
