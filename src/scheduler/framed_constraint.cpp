@@ -41,6 +41,8 @@ FramedConstraint::FramedConstraint(server::OutputConstraint::Frame frame, std::v
     again_.insert(again_.end(), frame_.open.begin(), frame_.open.end());
     require(!again_.empty(), "a repeating frame needs tokens that start the next call");
   }
+  after_close_ = output_enders_;
+  if (may_repeat()) after_close_.push_back(again_.front());
 }
 
 void FramedConstraint::mask(std::span<float> logits) {
@@ -61,14 +63,12 @@ void FramedConstraint::mask(std::span<float> logits) {
     case Phase::kDone: {
       if (output_enders_.empty()) return;
       // The end of generation, or (repeat) the start of another call, each with the model's own logit.
-      std::vector<std::int32_t> choices = output_enders_;
-      if (may_repeat()) choices.push_back(again_.front());
       std::vector<float> kept;
-      kept.reserve(choices.size());
-      for (std::int32_t t : choices) kept.push_back(logit_or_forbidden(logits, t));
+      kept.reserve(after_close_.size());
+      for (std::int32_t t : after_close_) kept.push_back(logit_or_forbidden(logits, t));
       std::fill(logits.begin(), logits.end(), kForbidden);
-      for (std::size_t i = 0; i < choices.size(); ++i) {
-        const std::int32_t t = choices[i];
+      for (std::size_t i = 0; i < after_close_.size(); ++i) {
+        const std::int32_t t = after_close_[i];
         if (t >= 0 && static_cast<std::size_t>(t) < logits.size())
           logits[static_cast<std::size_t>(t)] = kept[i] == kForbidden ? 0.0f : kept[i];
       }

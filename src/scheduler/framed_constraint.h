@@ -46,6 +46,7 @@ class FramedConstraint final : public LogitsConstraint {
   std::unique_ptr<LogitsConstraint> body_;
   BodyFactory make_body_;
   std::vector<std::int32_t> again_;  // frame_.between + frame_.open
+  std::vector<std::int32_t> after_close_;  // what may follow the close tag: the enders, and again_[0] if may_repeat()
   Phase phase_;
   std::size_t opened_ = 0;  // tokens of frame_.open (kOpen) or of again_ (kAgain) emitted so far
 };
