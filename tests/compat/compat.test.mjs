@@ -452,46 +452,17 @@ describe('real engine on a tiny model', tinyOnly, () => {
     }
   });
 
-  test("tool_choice 'required' streams one call to one of the tools", async () => {
+  // Streams a forced-call request; returns the calls assembled from their deltas (indices must come in order) and
+  // the finish reason.
+  const streamToolCalls = async (request) => {
     const stream = await client.chat.completions.create({
       model,
-      messages: [{ role: 'user', content: 'Find Ann.' }],
       temperature: 0,
-      max_tokens: 128,
-      tools: [lookupTool, clockTool],
-      tool_choice: 'required',
-      parallel_tool_calls: false,
-      chat_template_kwargs: { enable_thinking: false },
-      stream: true,
-    });
-    let name = '';
-    let args = '';
-    let finish = null;
-    for await (const chunk of stream) {
-      for (const d of chunk.choices[0]?.delta?.tool_calls ?? []) {
-        assert.equal(d.index, 0);
-        name += d.function?.name ?? '';
-        args += d.function?.arguments ?? '';
-      }
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-    }
-    assert.equal(finish, 'tool_calls');
-    if (name === 'lookup') checkLookup({ function: { name, arguments: args } });
-    else assert.deepEqual([name, typeof JSON.parse(args)], ['clock', 'object']);
-  });
-
-  // parallel_tool_calls (the default): after each call the model's own logits choose between the end and another
-  // call, so random weights may make one or several (or run into max_tokens); every finished call validates.
-  test("tool_choice 'required' with parallel calls: every call validates and they are indexed in order", async () => {
-    const stream = await client.chat.completions.create({
-      model,
-      messages: [{ role: 'user', content: 'Find Ann and Bob.' }],
-      temperature: 0,
-      max_tokens: 160,
       tools: [lookupTool, clockTool],
       tool_choice: 'required',
       chat_template_kwargs: { enable_thinking: false },
       stream: true,
+      ...request,
     });
     const calls = [];
     let finish = null;
@@ -504,13 +475,35 @@ describe('real engine on a tiny model', tinyOnly, () => {
       }
       finish = chunk.choices[0]?.finish_reason ?? finish;
     }
+    return { calls, finish };
+  };
+  const checkEitherTool = ({ name, args }) => {
+    if (name === 'lookup') checkLookup({ function: { name, arguments: args } });
+    else assert.deepEqual([name, typeof JSON.parse(args)], ['clock', 'object']);
+  };
+
+  test("tool_choice 'required' streams one call to one of the tools", async () => {
+    const { calls, finish } = await streamToolCalls({
+      messages: [{ role: 'user', content: 'Find Ann.' }],
+      max_tokens: 128,
+      parallel_tool_calls: false,
+    });
+    assert.equal(finish, 'tool_calls');
+    assert.equal(calls.length, 1, JSON.stringify(calls));
+    checkEitherTool(calls[0]);
+  });
+
+  // parallel_tool_calls (the default): after each call the model's own logits choose between the end and another
+  // call, so random weights may make one or several (or run into max_tokens); every finished call validates.
+  test("tool_choice 'required' with parallel calls: every call validates and they are indexed in order", async () => {
+    const { calls, finish } = await streamToolCalls({
+      messages: [{ role: 'user', content: 'Find Ann and Bob.' }],
+      max_tokens: 160,
+    });
     assert.ok(['tool_calls', 'length'].includes(finish), finish);
     const finished = finish === 'length' ? calls.slice(0, -1) : calls;  // max_tokens may cut the last one
     assert.ok(finished.length >= 1, JSON.stringify(calls));
-    for (const { name, args } of finished) {
-      if (name === 'lookup') checkLookup({ function: { name, arguments: args } });
-      else assert.deepEqual([name, typeof JSON.parse(args)], ['clock', 'object']);
-    }
+    for (const call of finished) checkEitherTool(call);
   });
 
   test('a forced tool call with an unenforceable parameters schema is a 400 naming tools', async () => {
