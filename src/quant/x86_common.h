@@ -41,6 +41,18 @@ inline int hsum_i32(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
+// Eight int32 lanes from the low 8 bytes of v (unsigned, < 128), each byte in both int16 halves of its lane:
+// the form madd needs to multiply int16 pairs by one value per lane.
+inline __m256i u8x8_to_i16_pairs(__m128i v) {
+  const __m256i w = _mm256_cvtepu8_epi32(v);
+  return _mm256_or_si256(w, _mm256_slli_epi32(w, 16));
+}
+
+// A 32-bit value broadcast to all eight lanes (a plain load: no shuffle unit).
+inline __m256i broadcast32(const void* p) {
+  return _mm256_castps_si256(_mm256_broadcast_ss(static_cast<const float*>(p)));
+}
+
 inline float half_to_float(std::uint16_t h) { return _cvtsh_ss(h); }
 
 inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }

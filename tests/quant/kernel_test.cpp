@@ -134,43 +134,57 @@ TEST_P(VariantTest, FromFloatMatchesScalarBytes) {
   }
 }
 
-// GEMM over odd shapes (partial tiles), padded strides and a padded output equals vec_dot bit for bit and
-// leaves everything outside the output untouched.
+// One GEMM with padded strides and a padded output against vec_dot, output by output (bit for bit), and
+// nothing written outside the output.
+void expect_gemm_equals_vec_dot(DType type, CpuVariant variant, std::int64_t k, std::int64_t rows,
+                                std::int64_t tokens, std::mt19937& rng) {
+  const auto& tt = traits(type, variant);
+  const std::size_t w_stride = static_cast<std::size_t>(row_bytes(type, k)) + 64;
+  const std::size_t x_stride = static_cast<std::size_t>(row_bytes(tt.vec_dot_type, k)) + 32;
+  std::vector<std::uint8_t> w(w_stride * rows), x(x_stride * tokens);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const auto row = weight_row(type, k, r % 2 == 1, rng);
+    std::copy(row.begin(), row.end(), w.begin() + static_cast<long>(r * w_stride));
+  }
+  for (std::int64_t t = 0; t < tokens; ++t) {
+    const auto row = activation_row(type, k, rng);
+    std::copy(row.begin(), row.end(), x.begin() + static_cast<long>(t * x_stride));
+  }
+  const std::size_t y_stride = static_cast<std::size_t>(rows) + 3;
+  std::vector<float> y(y_stride * tokens, -12345.0f);
+  tt.gemm(k, rows, tokens, w.data(), w_stride, x.data(), x_stride, y.data(), y_stride);
+  for (std::int64_t t = 0; t < tokens; ++t) {
+    for (std::int64_t r = 0; r < static_cast<std::int64_t>(y_stride); ++r) {
+      const float got = y[t * y_stride + r];
+      if (r >= rows) {
+        ASSERT_EQ(got, -12345.0f) << "gemm wrote outside its output";
+        continue;
+      }
+      const float want = tt.vec_dot(k, w.data() + r * w_stride, x.data() + t * x_stride);
+      ASSERT_EQ(got, want) << dtype_name(type) << " k=" << k << " rows=" << rows << " tokens=" << tokens
+                           << " r=" << r << " t=" << t << " " << variant_name(variant);
+    }
+  }
+}
+
+// GEMM over odd shapes (partial tiles) equals vec_dot bit for bit.
 TEST_P(VariantTest, GemmEqualsVecDot) {
   std::mt19937 rng(31);
   for (DType type : kWeightTypes) {
-    const auto& tt = traits(type, GetParam());
     const std::int64_t k = dtype_info(type).block_size == 1 ? 67 : 512;
-    for (std::int64_t rows : {1, 3, 4, 5, 9}) {
-      for (std::int64_t tokens : {1, 2, 3, 4, 5, 7, 13}) {
-        const std::size_t w_stride = static_cast<std::size_t>(row_bytes(type, k)) + 64;
-        const std::size_t x_stride = static_cast<std::size_t>(row_bytes(tt.vec_dot_type, k)) + 32;
-        std::vector<std::uint8_t> w(w_stride * rows), x(x_stride * tokens);
-        for (std::int64_t r = 0; r < rows; ++r) {
-          const auto row = weight_row(type, k, r % 2 == 1, rng);
-          std::copy(row.begin(), row.end(), w.begin() + static_cast<long>(r * w_stride));
-        }
-        for (std::int64_t t = 0; t < tokens; ++t) {
-          const auto row = activation_row(type, k, rng);
-          std::copy(row.begin(), row.end(), x.begin() + static_cast<long>(t * x_stride));
-        }
-        const std::size_t y_stride = static_cast<std::size_t>(rows) + 3;
-        std::vector<float> y(y_stride * tokens, -12345.0f);
-        tt.gemm(k, rows, tokens, w.data(), w_stride, x.data(), x_stride, y.data(), y_stride);
-        for (std::int64_t t = 0; t < tokens; ++t) {
-          for (std::int64_t r = 0; r < static_cast<std::int64_t>(y_stride); ++r) {
-            const float got = y[t * y_stride + r];
-            if (r >= rows) {
-              ASSERT_EQ(got, -12345.0f) << "gemm wrote outside its output";
-              continue;
-            }
-            const float want = tt.vec_dot(k, w.data() + r * w_stride, x.data() + t * x_stride);
-            ASSERT_EQ(got, want) << dtype_name(type) << " rows=" << rows << " tokens=" << tokens << " r=" << r
-                                 << " t=" << t << " " << variant_name(GetParam());
-          }
-        }
-      }
-    }
+    for (std::int64_t rows : {1, 3, 4, 5, 9})
+      for (std::int64_t tokens : {1, 2, 3, 4, 5, 7, 13}) expect_gemm_equals_vec_dot(type, GetParam(), k, rows, tokens, rng);
+  }
+}
+
+// Shapes where the kernels split their work: several eight-row blocks plus leftover rows, more tokens than one
+// chunk of activations, an odd number of super-blocks (the MoE down projection's k = 768).
+TEST_P(VariantTest, GemmEqualsVecDotOnLargerShapes) {
+  std::mt19937 rng(41);
+  for (DType type : kWeightTypes) {
+    const std::int64_t k = dtype_info(type).block_size == 1 ? 200 : 768;
+    expect_gemm_equals_vec_dot(type, GetParam(), k, 27, 70, rng);
+    expect_gemm_equals_vec_dot(type, GetParam(), k, 16, 130, rng);
   }
 }
 
@@ -187,7 +201,7 @@ TEST(Kernels, VnniKernelLogicMatchesAvx2) {
     const auto& avx2 = traits(type, CpuVariant::kAvx2);
     const GemmFn vnni = test::vnni_emulated_gemm(type);
     ASSERT_NE(vnni, nullptr);
-    const std::int64_t k = 1024, rows = 7, tokens = 6;
+    const std::int64_t k = 1024, rows = 11, tokens = 6;
     const std::size_t w_stride = static_cast<std::size_t>(row_bytes(type, k));
     const std::size_t x_stride = static_cast<std::size_t>(row_bytes(avx2.vec_dot_type, k));
     std::vector<std::uint8_t> w, x;
