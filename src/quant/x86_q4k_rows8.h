@@ -160,12 +160,15 @@ inline void q4k_rows8_tokens_upto(int n, const Q4KRows8& p, const std::uint8_t* 
   }
 }
 
-// Drop-in GemmFn for Q4_K: eight-row blocks for batches, the row kernel for single tokens and leftover rows.
+// Below this many tokens regrouping costs more than it saves (bench/quant_bench gemm/q4_K: even at 4).
+inline constexpr std::int64_t kRows8MinTokens = 4;
+
+// Drop-in GemmFn for Q4_K: eight-row blocks for batches, the row kernel for few tokens and leftover rows.
 template <int RN>
 void gemm_q4k_rows8(std::int64_t k, std::int64_t n_rows, std::int64_t n_tokens, const void* w, std::size_t w_stride,
                     const void* x, std::size_t x_stride, float* y, std::size_t y_stride) {
   using RowKernel = KQuant45Kernel<BlockQ4_K, false>;
-  const std::int64_t rows8 = n_tokens == 1 ? 0 : n_rows / 8 * 8;
+  const std::int64_t rows8 = n_tokens < kRows8MinTokens ? 0 : n_rows / 8 * 8;
   const auto* wp = static_cast<const std::uint8_t*>(w);
   const auto* xp = static_cast<const std::uint8_t*>(x);
   if (rows8 < n_rows)
