@@ -10,6 +10,18 @@
 namespace hearth::quant::detail {
 namespace {
 
+// unpack_scales_k4 (blocks.h) in one vector: bytes 0-7 the 6-bit scales, 8-15 the mins. Done in registers, it
+// avoids writing four words and reading them back as one vector, a load that store forwarding cannot serve.
+inline __m128i unpack_scales_k4_x86(const std::uint8_t* packed) {
+  const __m128i v = load128(packed);                                    // words a b c, then 4 bytes not used
+  const __m128i acbc = _mm_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0));  // a c b c
+  const __m128i aabb = _mm_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0));  // a a b b
+  const __m128i low = _mm_and_si128(_mm_srlv_epi32(acbc, _mm_setr_epi32(0, 0, 0, 4)),
+                                    _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+  const __m128i high = _mm_and_si128(_mm_srli_epi32(aabb, 2), _mm_setr_epi32(0, 0x30303030, 0, 0x30303030));
+  return _mm_or_si128(low, high);
+}
+
 // Q4_K (kHighBit = false) and Q5_K (true): x̂ = d·sc[j]·q − dmin·m[j].
 template <class WBlock, bool kHighBit>
 struct KQuant45Kernel {
@@ -30,9 +42,7 @@ struct KQuant45Kernel {
       for (int r = 0; r < RM; ++r) {
         const WBlock& wb = block_at<WBlock>(w + r * ws, b);
         prefetch_ahead<sizeof(WBlock)>(&wb);
-        alignas(16) std::uint8_t sm[16];  // scales 0-7, mins 8-15
-        unpack_scales_k4(wb.scales, sm);
-        const __m128i packed = _mm_load_si128(reinterpret_cast<const __m128i*>(sm));
+        const __m128i packed = unpack_scales_k4_x86(wb.scales);  // scales 0-7, mins 8-15
         // The 8 scales as int16 in both 128-bit lanes; sub-block j's scale is picked out by a byte shuffle.
         const __m256i scales = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(packed));
         __m256i isum[RN];

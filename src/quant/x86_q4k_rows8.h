@@ -62,9 +62,7 @@ inline void regroup_q4k_rows8(const std::uint8_t* w, std::size_t ws, std::int64_
   for (int r = 0; r < 8; ++r) {
     blk[r] = &block_at<BlockQ4_K>(w + r * ws, b);
     prefetch_ahead<sizeof(BlockQ4_K)>(blk[r]);
-    alignas(16) std::uint8_t unpacked[16];
-    unpack_scales_k4(blk[r]->scales, unpacked);
-    sm[r] = _mm_load_si128(reinterpret_cast<const __m128i*>(unpacked));
+    sm[r] = unpack_scales_k4_x86(blk[r]->scales);
     d[r] = blk[r]->d;
     dmin[r] = blk[r]->dmin;
   }
