@@ -158,8 +158,11 @@ inline void q4k_rows8_tokens_upto(int n, const Q4KRows8& p, const std::uint8_t* 
   }
 }
 
-// Below this many tokens regrouping costs more than it saves (bench/quant_bench gemm/q4_K: even at 4).
-inline constexpr std::int64_t kRows8MinTokens = 4;
+// Below this many tokens regrouping costs more than it saves. In cache (bench/quant_bench gemm/q4_K) the two
+// kernels tie at 4 tokens, but with the weights coming from memory, as for MoE experts during batched decoding,
+// 4 was slower: serve_bench's decode rate at 16 streams (about 4 tokens per expert) fell 12 %, and is even
+// with the row kernel's from 8.
+inline constexpr std::int64_t kRows8MinTokens = 8;
 
 // Drop-in GemmFn for Q4_K: eight-row blocks for batches, the row kernel for few tokens and leftover rows.
 template <int RN>
