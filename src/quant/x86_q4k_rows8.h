@@ -109,19 +109,16 @@ struct Q4KRows8Partials {
   __m256 part[8];
 };
 
-// RN tokens against one regrouped super-block: adds the super-block to each token's partial sums.
+// RN tokens against one regrouped super-block: adds the super-block to each token's partial sums. The integer
+// sums of all eight groups are formed first and the f32 updates after, so that the two phases do not compete
+// for the sixteen vector registers.
 template <int RN>
 inline void q4k_rows8_tokens(const Q4KRows8& p, const std::uint8_t* x, std::size_t xs, std::int64_t b,
                              Q4KRows8Partials* acc) {
   const BlockQ8_K* xb[RN];
-  __m256 d_xd[RN], dmin_xd[RN];
 #pragma GCC unroll 8
-  for (int t = 0; t < RN; ++t) {
-    xb[t] = &block_at<BlockQ8_K>(x + t * xs, b);
-    const __m256 xd = _mm256_set1_ps(xb[t]->d);
-    d_xd[t] = _mm256_mul_ps(xd, p.d);
-    dmin_xd[t] = _mm256_mul_ps(xd, p.dmin);
-  }
+  for (int t = 0; t < RN; ++t) xb[t] = &block_at<BlockQ8_K>(x + t * xs, b);
+  __m256i sums[8][RN];
 #pragma GCC unroll 1
   for (int q = 0; q < 8; ++q) {
     __m256i isum[RN];
@@ -138,12 +135,19 @@ inline void q4k_rows8_tokens(const Q4KRows8& p, const std::uint8_t* x, std::size
       }
     }
 #pragma GCC unroll 8
-    for (int t = 0; t < RN; ++t) {
+    for (int t = 0; t < RN; ++t) sums[q][t] = isum[t];
+  }
+#pragma GCC unroll 1
+  for (int t = 0; t < RN; ++t) {
+    const __m256 xd = _mm256_set1_ps(xb[t]->d);
+    const __m256 d_xd = _mm256_mul_ps(xd, p.d), dmin_xd = _mm256_mul_ps(xd, p.dmin);
+#pragma GCC unroll 8
+    for (int q = 0; q < 8; ++q) {
       // Sub-block q's min times its two 16-element activation sums.
       const __m256i msum = _mm256_madd_epi16(p.min[q], broadcast32(xb[t]->bsums + 2 * q));
       __m256 part = acc[t].part[q];
-      part = _mm256_fmadd_ps(d_xd[t], _mm256_cvtepi32_ps(isum[t]), part);
-      part = _mm256_fnmadd_ps(dmin_xd[t], _mm256_cvtepi32_ps(msum), part);
+      part = _mm256_fmadd_ps(d_xd, _mm256_cvtepi32_ps(sums[q][t]), part);
+      part = _mm256_fnmadd_ps(dmin_xd, _mm256_cvtepi32_ps(msum), part);
       acc[t].part[q] = part;
     }
   }
