@@ -5,6 +5,7 @@
 //                                  as in token generation); bytes/s = weight bytes read
 //   gemm/TYPE/VARIANT/rows:R/k:K/tokens:T   T tokens against one R x K matrix (prompt processing, MoE
 //                                  experts with T routed tokens); items/s = multiply-adds
+//   gemm_mem/TYPE/VARIANT/rows:R/k:K/tokens:T   as gemv, with T tokens (MoE experts in batched decoding)
 //   from_float/TYPE/VARIANT        activation quantization of a 2048-wide row
 // Run: build/bench/quant_bench [--benchmark_filter=gemm/q4_K]
 #include <benchmark/benchmark.h>
@@ -57,17 +58,21 @@ void vec_dot(benchmark::State& state, DType type, CpuVariant v, std::int64_t k) 
   state.SetBytesProcessed(state.iterations() * row_bytes(type, k));
 }
 
-void gemv(benchmark::State& state, DType type, CpuVariant v, std::int64_t rows, std::int64_t k) {
+// `tokens` tokens against R x K weights streamed from a 256 MB pool (a different matrix every call), as token
+// generation (1 token) and MoE experts in batched decoding (a few tokens) see them.
+void gemm_from_memory(benchmark::State& state, DType type, CpuVariant v, std::int64_t rows, std::int64_t k,
+                      std::int64_t tokens) {
   const TypeTraits& tt = traits(type, v);
   const std::size_t stride = static_cast<std::size_t>(row_bytes(type, k));
+  const std::size_t a_stride = static_cast<std::size_t>(row_bytes(tt.vec_dot_type, k));
   const std::size_t matrix = stride * static_cast<std::size_t>(rows);
   const std::size_t pool_matrices = std::max<std::size_t>(1, (256u << 20) / matrix);
   const auto w = weights(type, rows * static_cast<std::int64_t>(pool_matrices), k);
-  const auto a = activations(tt, 1, k);
-  std::vector<float> y(static_cast<std::size_t>(rows));
+  const auto a = activations(tt, tokens, k);
+  std::vector<float> y(static_cast<std::size_t>(rows * tokens));
   std::size_t m = 0;
   for (auto _ : state) {
-    tt.gemm(k, rows, 1, w.data() + m * matrix, stride, a.data(), a.size(), y.data(), static_cast<std::size_t>(rows));
+    tt.gemm(k, rows, tokens, w.data() + m * matrix, stride, a.data(), a_stride, y.data(), static_cast<std::size_t>(rows));
     benchmark::ClobberMemory();
     m = (m + 1) % pool_matrices;
   }
@@ -111,7 +116,10 @@ void register_all() {
         benchmark::RegisterBenchmark(("vec_dot/" + name + "/k:" + std::to_string(k)).c_str(), vec_dot, type, v, k);
       for (auto [rows, k] : {std::pair<std::int64_t, std::int64_t>{768, 2048}, {2048, 768}}) {
         const std::string shape = "/rows:" + std::to_string(rows) + "/k:" + std::to_string(k);
-        benchmark::RegisterBenchmark(("gemv/" + name + shape).c_str(), gemv, type, v, rows, k);
+        benchmark::RegisterBenchmark(("gemv/" + name + shape).c_str(), gemm_from_memory, type, v, rows, k, 1);
+        for (std::int64_t tokens : {4, 8})
+          benchmark::RegisterBenchmark(("gemm_mem/" + name + shape + "/tokens:" + std::to_string(tokens)).c_str(),
+                                       gemm_from_memory, type, v, rows, k, tokens);
         for (std::int64_t tokens : {4, 8, 16, 32, 128})
           benchmark::RegisterBenchmark(("gemm/" + name + shape + "/tokens:" + std::to_string(tokens)).c_str(), gemm,
                                        type, v, rows, k, tokens);
