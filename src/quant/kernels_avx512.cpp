@@ -7,6 +7,7 @@
 #include "quant/x86_gemm.h"
 #include "quant/x86_kquants.h"
 #include "quant/x86_q4k_rows8.h"
+#include "quant/x86_q6k_rows8.h"
 #include "quant/x86_q8.h"
 
 namespace hearth::quant::detail {
@@ -45,9 +46,11 @@ void install_avx512_kernels(KernelTable& table) {
   set<Q8DotKernel<Q8_0Weights>, 4, 4, 1>(table, DType::Q8_0, quantize_q8_0_act_x86);
   set<Q8DotKernel<Q4_0Weights>, 4, 4, 1>(table, DType::Q4_0, quantize_q8_0_act_x86);
   set<KQuant45Kernel<BlockQ4_K, false>, 2, 4, 1>(table, DType::Q4_K, quantize_q8_K_act_x86);
-  table.types[kernel_slot(DType::Q4_K)].gemm = gemm_q4k_rows8<4>;  // batches: eight rows at a time
   set<KQuant45Kernel<BlockQ5_K, true>, 2, 4, 1>(table, DType::Q5_K, quantize_q8_K_act_x86);
   set<Q6KKernel, 2, 4, 1>(table, DType::Q6_K, quantize_q8_K_act_x86);
+  // Batches of Q4_K/Q6_K go eight weight rows at a time (x86_rows8.h).
+  table.types[kernel_slot(DType::Q4_K)].gemm = gemm_q4k_rows8<4>;
+  table.types[kernel_slot(DType::Q6_K)].gemm = gemm_q6k_rows8<2, 4>;
 }
 
 }  // namespace hearth::quant::detail

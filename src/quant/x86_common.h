@@ -48,6 +48,12 @@ inline __m256i u8x8_to_i16_pairs(__m128i v) {
   return _mm256_or_si256(w, _mm256_slli_epi32(w, 16));
 }
 
+// The same for signed bytes: each sign-extended to int16 in both halves of its lane.
+inline __m256i s8x8_to_i16_pairs(__m128i v) {
+  const __m256i w = _mm256_cvtepi8_epi32(v);
+  return _mm256_or_si256(_mm256_and_si256(w, _mm256_set1_epi32(0xffff)), _mm256_slli_epi32(w, 16));
+}
+
 // A 32-bit value broadcast to all eight lanes (a plain load: no shuffle unit).
 inline __m256i broadcast32(const void* p) {
   return _mm256_castps_si256(_mm256_broadcast_ss(static_cast<const float*>(p)));

@@ -88,14 +88,26 @@ struct KQuant45Kernel {
   }
 };
 
+// The 6-bit codes (0..63) of Q6_K elements 128h + 32kk .. +31 in q[kk], kk = 0..3: low 4 bits from ql, top bits
+// from the qh bit pairs (0-1), (2-3), (4-5), (6-7).
+inline void q6k_codes(const BlockQ6_K& wb, int h, __m256i q[4]) {
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  const __m256i bits45 = _mm256_set1_epi8(0x30);
+  const __m256i ql0 = load256(wb.ql + 64 * h), ql1 = load256(wb.ql + 64 * h + 32);
+  const __m256i qh = load256(wb.qh + 32 * h);
+  q[0] = _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), bits45));
+  q[1] = _mm256_or_si256(_mm256_and_si256(ql1, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), bits45));
+  q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4), _mm256_and_si256(qh, bits45));
+  q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
+                         _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45));
+}
+
 // Q6_K: x̂ = d·sc[j]·(q − 32), computed as d·(Σ sc·q·a − 32·Σ sc_j·bsum_j) with q unsigned (0..63).
 struct Q6KKernel {
   template <int RM, int RN>
   static void tile(std::int64_t k, const std::uint8_t* w, std::size_t ws, const std::uint8_t* x, std::size_t xs,
                    float* y, std::size_t ys) {
     const std::int64_t nb = k / kQKK;
-    const __m256i low4 = _mm256_set1_epi8(0x0f);
-    const __m256i bits45 = _mm256_set1_epi8(0x30);
     __m256 acc[RM][RN];
 #pragma GCC unroll 8
     for (int r = 0; r < RM; ++r)
@@ -113,16 +125,8 @@ struct Q6KKernel {
         for (int t = 0; t < RN; ++t) isum[t] = _mm256_setzero_si256();
 #pragma GCC unroll 2
         for (int h = 0; h < 2; ++h) {
-          const __m256i ql0 = load256(wb.ql + 64 * h), ql1 = load256(wb.ql + 64 * h + 32);
-          const __m256i qh = load256(wb.qh + 32 * h);
-          // Elements 128h + 32kk .. +31 for kk = 0..3; top bits are qh bit pairs (0-1), (2-3), (4-5), (6-7).
-          const __m256i q[4] = {
-              _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), bits45)),
-              _mm256_or_si256(_mm256_and_si256(ql1, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), bits45)),
-              _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4), _mm256_and_si256(qh, bits45)),
-              _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
-                              _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45)),
-          };
+          __m256i q[4];
+          q6k_codes(wb, h, q);
 #pragma GCC unroll 4
           for (int kk = 0; kk < 4; ++kk) {
             const int g = 4 * h + kk;  // 32-element group: scales 2g (first 16) and 2g + 1 (last 16)

@@ -201,7 +201,7 @@ TEST(Kernels, VnniKernelLogicMatchesAvx2) {
     const auto& avx2 = traits(type, CpuVariant::kAvx2);
     const GemmFn vnni = test::vnni_emulated_gemm(type);
     ASSERT_NE(vnni, nullptr);
-    const std::int64_t k = 1024, rows = 11, tokens = 10;
+    const std::int64_t k = 1024, rows = 11, tokens = 20;  // past the eight-row kernels' thresholds
     const std::size_t w_stride = static_cast<std::size_t>(row_bytes(type, k));
     const std::size_t x_stride = static_cast<std::size_t>(row_bytes(avx2.vec_dot_type, k));
     std::vector<std::uint8_t> w, x;
