@@ -117,7 +117,7 @@ void register_all() {
       for (auto [rows, k] : {std::pair<std::int64_t, std::int64_t>{768, 2048}, {2048, 768}}) {
         const std::string shape = "/rows:" + std::to_string(rows) + "/k:" + std::to_string(k);
         benchmark::RegisterBenchmark(("gemv/" + name + shape).c_str(), gemm_from_memory, type, v, rows, k, 1);
-        for (std::int64_t tokens : {4, 8})
+        for (std::int64_t tokens : {4, 8, 16})
           benchmark::RegisterBenchmark(("gemm_mem/" + name + shape + "/tokens:" + std::to_string(tokens)).c_str(),
                                        gemm_from_memory, type, v, rows, k, tokens);
         for (std::int64_t tokens : {4, 8, 16, 32, 128})

@@ -62,7 +62,7 @@ struct Q6KRows8 {
   }
 
   // RN tokens against the regrouped super-block: adds it to each token's partial sums (integer sums first, f32
-  // updates after, as in Q4KRows8).
+  // updates after, as in KQuant45Rows8).
   template <int RN>
   void tokens(const std::uint8_t* x, std::size_t xs, std::int64_t b, Rows8Partials* acc) const {
     const BlockQ8_K* xb[RN];

@@ -1,5 +1,5 @@
 #pragma once
-// Shared parts of the eight-row GEMMs for batches (x86_q4k_rows8.h, x86_q6k_rows8.h).
+// Shared parts of the eight-row GEMMs for batches (x86_kquant45_rows8.h, x86_q6k_rows8.h).
 //
 // A row kernel (KQuant45Kernel, Q6KKernel) spends much of a batch's time on per-row work: unpacking and
 // shuffling scales, converting and accumulating its sums for every (row, token) pair, and it runs out of

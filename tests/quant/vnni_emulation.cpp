@@ -27,7 +27,7 @@ inline __m256i emulated_dpwssd(__m256i acc, __m256i a, __m256i b) {
 #define HEARTH_X86_VNNI 1
 #include "quant/x86_gemm.h"
 #include "quant/x86_kquants.h"
-#include "quant/x86_q4k_rows8.h"
+#include "quant/x86_kquant45_rows8.h"
 #include "quant/x86_q6k_rows8.h"
 #include "quant/x86_q8.h"
 #include "vnni_emulation.h"
@@ -39,8 +39,8 @@ GemmFn vnni_emulated_gemm(DType type) {
   switch (type) {  // the shapes of install_avx512_kernels
     case DType::Q8_0: return gemm_tiled<Q8DotKernel<Q8_0Weights>, 4, 4, 4>;
     case DType::Q4_0: return gemm_tiled<Q8DotKernel<Q4_0Weights>, 4, 4, 4>;
-    case DType::Q4_K: return gemm_q4k_rows8<4>;
-    case DType::Q5_K: return gemm_tiled<KQuant45Kernel<BlockQ5_K, true>, 2, 4, 2>;
+    case DType::Q4_K: return gemm_kquant45_rows8<BlockQ4_K, false, 4>;
+    case DType::Q5_K: return gemm_kquant45_rows8<BlockQ5_K, true, 4>;
     case DType::Q6_K: return gemm_q6k_rows8<2, 4>;
     default: return nullptr;
   }

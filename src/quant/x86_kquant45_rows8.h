@@ -1,22 +1,26 @@
 #pragma once
-// Q4_K GEMM eight weight rows at a time, for batches (x86_rows8.h explains the scheme and why it gives the row
-// kernel's results bit for bit). Against KQuant45Kernel: lane q of a row's partial sums adds
+// Q4_K and Q5_K GEMM eight weight rows at a time, for batches (x86_rows8.h explains the scheme and why it gives
+// the row kernel's results bit for bit). Against KQuant45Kernel: lane q of a row's partial sums adds
 // d·xd·Σ(sc·q·a over its elements) and then −dmin·xd·(sub-block q's min · its activation sums) per super-block.
+// Q5_K's fifth bits are regrouped the same way (qh byte e holds bit j of element 32j + e, for all eight
+// sub-blocks j, so one transpose of qh serves the whole super-block).
 #include "quant/x86_kquants.h"
 #include "quant/x86_rows8.h"
 
 namespace hearth::quant::detail {
 namespace {
 
-// One super-block of eight Q4_K rows, regrouped.
-struct Q4KRows8 {
-  // With weights coming from memory, as for MoE experts in batched decoding (bench/quant_bench gemm_mem/q4_K),
-  // the row kernel is ~25 % faster at 4 tokens and the two tie at 8; serve_bench's decode rate at 16 streams
-  // (about 4 tokens per expert) fell 12 % when this was 4.
-  static constexpr std::int64_t kMinTokens = 8;
+// One super-block of eight Q4_K (kHighBit = false) or Q5_K (true) rows, regrouped.
+template <class WBlock, bool kHighBit>
+struct KQuant45Rows8 {
+  // Q4_K: with weights coming from memory, as for MoE experts in batched decoding (bench/quant_bench
+  // gemm_mem/q4_K), the row kernel is ~25 % faster at 4 tokens and the two tie at 8; serve_bench's decode rate at
+  // 16 streams (about 4 tokens per expert) fell 12 % when this was 4. Q5_K regroups one more vector per
+  // row and sets the fifth bits, so it waits for 16 tokens, as Q6_K does.
+  static constexpr std::int64_t kMinTokens = kHighBit ? 16 : 8;
 
   // [c][q]: elements 64c + 4q .. +3 (lo, sub-block 2c) and 64c + 32 + 4q .. +3 (hi, sub-block 2c + 1) of
-  // rows 0-7, four bytes per row, as codes 0-15.
+  // rows 0-7, four bytes per row, as codes 0-15 (0-31 with Q5_K's fifth bit).
   __m256i lo[4][8];
   __m256i hi[4][8];
   __m256i scale[8];  // sub-block j: each row's 6-bit scale in both int16 halves of its 32-bit lane
@@ -25,13 +29,13 @@ struct Q4KRows8 {
 
   void regroup(const std::uint8_t* w, std::size_t ws, std::int64_t b) {
     const __m256i low4 = _mm256_set1_epi8(0x0f);
-    const BlockQ4_K* blk[8];
+    const WBlock* blk[8];
     alignas(16) std::uint16_t d16[8], dmin16[8];
     __m128i sm[8];  // per row: scales 0-7, mins 8-15
 #pragma GCC unroll 8
     for (int r = 0; r < 8; ++r) {
-      blk[r] = &block_at<BlockQ4_K>(w + r * ws, b);
-      prefetch_next_rows8<sizeof(BlockQ4_K)>(blk[r], ws);
+      blk[r] = &block_at<WBlock>(w + r * ws, b);
+      prefetch_next_rows8<sizeof(WBlock)>(blk[r], ws);
       sm[r] = unpack_scales_k4_x86(blk[r]->scales);
       d16[r] = blk[r]->d;
       dmin16[r] = blk[r]->dmin;
@@ -49,6 +53,13 @@ struct Q4KRows8 {
       min[2 * i + 1] = u8x8_to_i16_pairs(_mm_unpackhi_epi64(cols[4 + i], cols[4 + i]));
     }
 
+    __m256i high[8];  // Q5_K: [q] qh bytes 4q .. 4q+3 of rows 0-7 (bit j: sub-block j's fifth bit)
+    if constexpr (kHighBit) {
+      __m256i v[8];
+#pragma GCC unroll 8
+      for (int r = 0; r < 8; ++r) v[r] = load256(blk[r]->qh);
+      transpose8x8_i32(v, high);
+    }
 #pragma GCC unroll 4
     for (int c = 0; c < 4; ++c) {
       __m256i v[8], g[8];
@@ -59,6 +70,12 @@ struct Q4KRows8 {
       for (int q = 0; q < 8; ++q) {
         lo[c][q] = _mm256_and_si256(g[q], low4);
         hi[c][q] = _mm256_and_si256(_mm256_srli_epi16(g[q], 4), low4);
+        if constexpr (kHighBit) {  // bits 2c and 2c + 1 of qh, moved to bit 4 (as KQuant45Kernel does)
+          const __m256i bit4 = _mm256_set1_epi8(0x10);
+          const __m256i h = _mm256_srli_epi16(high[q], 2 * c);
+          lo[c][q] = _mm256_or_si256(lo[c][q], _mm256_and_si256(_mm256_slli_epi16(h, 4), bit4));
+          hi[c][q] = _mm256_or_si256(hi[c][q], _mm256_and_si256(_mm256_slli_epi16(h, 3), bit4));
+        }
       }
     }
   }
@@ -107,11 +124,11 @@ struct Q4KRows8 {
   }
 };
 
-template <int RN>
-void gemm_q4k_rows8(std::int64_t k, std::int64_t n_rows, std::int64_t n_tokens, const void* w, std::size_t w_stride,
-                    const void* x, std::size_t x_stride, float* y, std::size_t y_stride) {
-  gemm_rows8<Q4KRows8, gemm_tiled<KQuant45Kernel<BlockQ4_K, false>, 2, 4, 1>, RN>(k, n_rows, n_tokens, w, w_stride, x,
-                                                                                 x_stride, y, y_stride);
+template <class WBlock, bool kHighBit, int RN>
+void gemm_kquant45_rows8(std::int64_t k, std::int64_t n_rows, std::int64_t n_tokens, const void* w,
+                         std::size_t w_stride, const void* x, std::size_t x_stride, float* y, std::size_t y_stride) {
+  gemm_rows8<KQuant45Rows8<WBlock, kHighBit>, gemm_tiled<KQuant45Kernel<WBlock, kHighBit>, 2, 4, 1>, RN>(
+      k, n_rows, n_tokens, w, w_stride, x, x_stride, y, y_stride);
 }
 
 }  // namespace
