@@ -28,12 +28,12 @@ void install_avx2_kernels(KernelTable& table) {
   set<FloatKernel<V256, BF16Weights<V256>>, 4, 3, 4>(table, DType::BF16, nullptr);
   set<Q8DotKernel<Q8_0Weights>, 4, 3, 1>(table, DType::Q8_0, quantize_q8_0_act_x86);
   set<Q8DotKernel<Q4_0Weights>, 4, 3, 1>(table, DType::Q4_0, quantize_q8_0_act_x86);
-  set<KQuant45Kernel<BlockQ4_K, false>, 2, 4, 1>(table, DType::Q4_K, quantize_q8_K_act_x86);
-  set<KQuant45Kernel<BlockQ5_K, true>, 2, 4, 1>(table, DType::Q5_K, quantize_q8_K_act_x86);
+  set<KQuant45Kernel<BlockQ4_K, false>, 1, 4, 1>(table, DType::Q4_K, quantize_q8_K_act_x86);
+  set<KQuant45Kernel<BlockQ5_K, true>, 1, 4, 1>(table, DType::Q5_K, quantize_q8_K_act_x86);
   set<Q6KKernel, 1, 4, 1>(table, DType::Q6_K, quantize_q8_K_act_x86);
   // Batches of Q4_K/Q5_K/Q6_K go eight weight rows at a time (x86_rows8.h).
-  table.types[kernel_slot(DType::Q4_K)].gemm = gemm_kquant45_rows8<BlockQ4_K, false, 4>;
-  table.types[kernel_slot(DType::Q5_K)].gemm = gemm_kquant45_rows8<BlockQ5_K, true, 4>;
+  table.types[kernel_slot(DType::Q4_K)].gemm = gemm_kquant45_rows8<BlockQ4_K, false, 1, 4>;
+  table.types[kernel_slot(DType::Q5_K)].gemm = gemm_kquant45_rows8<BlockQ5_K, true, 1, 4>;
   table.types[kernel_slot(DType::Q6_K)].gemm = gemm_q6k_rows8<1, 4>;
 }
 

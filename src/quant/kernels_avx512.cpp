@@ -49,8 +49,8 @@ void install_avx512_kernels(KernelTable& table) {
   set<KQuant45Kernel<BlockQ5_K, true>, 2, 4, 1>(table, DType::Q5_K, quantize_q8_K_act_x86);
   set<Q6KKernel, 2, 4, 1>(table, DType::Q6_K, quantize_q8_K_act_x86);
   // Batches of Q4_K/Q5_K/Q6_K go eight weight rows at a time (x86_rows8.h).
-  table.types[kernel_slot(DType::Q4_K)].gemm = gemm_kquant45_rows8<BlockQ4_K, false, 4>;
-  table.types[kernel_slot(DType::Q5_K)].gemm = gemm_kquant45_rows8<BlockQ5_K, true, 4>;
+  table.types[kernel_slot(DType::Q4_K)].gemm = gemm_kquant45_rows8<BlockQ4_K, false, 2, 4>;
+  table.types[kernel_slot(DType::Q5_K)].gemm = gemm_kquant45_rows8<BlockQ5_K, true, 2, 4>;
   table.types[kernel_slot(DType::Q6_K)].gemm = gemm_q6k_rows8<2, 4>;
 }
 

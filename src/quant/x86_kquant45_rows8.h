@@ -124,10 +124,11 @@ struct KQuant45Rows8 {
   }
 };
 
-template <class WBlock, bool kHighBit, int RN>
+// RM: weight rows of the row kernel's tiles (fewer tokens than kMinTokens, leftover rows).
+template <class WBlock, bool kHighBit, int RM, int RN>
 void gemm_kquant45_rows8(std::int64_t k, std::int64_t n_rows, std::int64_t n_tokens, const void* w,
                          std::size_t w_stride, const void* x, std::size_t x_stride, float* y, std::size_t y_stride) {
-  gemm_rows8<KQuant45Rows8<WBlock, kHighBit>, gemm_tiled<KQuant45Kernel<WBlock, kHighBit>, 2, 4, 1>, RN>(
+  gemm_rows8<KQuant45Rows8<WBlock, kHighBit>, gemm_tiled<KQuant45Kernel<WBlock, kHighBit>, RM, 4, 1>, RN>(
       k, n_rows, n_tokens, w, w_stride, x, x_stride, y, y_stride);
 }
 

@@ -39,8 +39,8 @@ GemmFn vnni_emulated_gemm(DType type) {
   switch (type) {  // the shapes of install_avx512_kernels
     case DType::Q8_0: return gemm_tiled<Q8DotKernel<Q8_0Weights>, 4, 4, 4>;
     case DType::Q4_0: return gemm_tiled<Q8DotKernel<Q4_0Weights>, 4, 4, 4>;
-    case DType::Q4_K: return gemm_kquant45_rows8<BlockQ4_K, false, 4>;
-    case DType::Q5_K: return gemm_kquant45_rows8<BlockQ5_K, true, 4>;
+    case DType::Q4_K: return gemm_kquant45_rows8<BlockQ4_K, false, 2, 4>;
+    case DType::Q5_K: return gemm_kquant45_rows8<BlockQ5_K, true, 2, 4>;
     case DType::Q6_K: return gemm_q6k_rows8<2, 4>;
     default: return nullptr;
   }
