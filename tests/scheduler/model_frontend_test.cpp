@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <string>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "format/model_files.h"
@@ -17,6 +19,13 @@ namespace {
 
 // ordered_json keeps the clients' key order, which the template's tojson reproduces.
 using json = nlohmann::ordered_json;
+
+server::ChatMessage message(std::string role, std::string content) {
+  server::ChatMessage m;
+  m.role = std::move(role);
+  m.content = std::move(content);
+  return m;
+}
 
 server::ChatPromptInput to_input(const json& chat) {
   server::ChatPromptInput in;
@@ -104,7 +113,7 @@ TEST(ModelPromptFrontend, PromptTemplateSeesInputAndSystem) {
   ModelPromptFrontend frontend(load_tokenizer(files), "<|im_start|>user\n{{input}}<|im_end|>\n<|im_start|>assistant\n",
                                true, files.special_token_strings);
   server::ChatPromptInput in;
-  in.messages = {{.role = "system", .content = "Be brief."}, {.role = "user", .content = "Hello there"}};
+  in.messages = {message("system", "Be brief."), message("user", "Hello there")};
   EXPECT_EQ(frontend.render_chat(in), "<|im_start|>user\nHello there<|im_end|>\n<|im_start|>assistant\n");
   // Special-token text becomes its id.
   const auto ids = frontend.tokenize("<|im_start|>user");
@@ -119,7 +128,7 @@ TEST(ModelPromptFrontend, WithoutATemplateChatIsAClearError) {
   ModelFiles files = open_model_files(model.string(), /*load_weights=*/false);
   ModelPromptFrontend frontend(load_tokenizer(files), "", false, files.special_token_strings);
   server::ChatPromptInput in;
-  in.messages = {{.role = "user", .content = "Hello"}};
+  in.messages = {message("user", "Hello")};
   EXPECT_THROW(frontend.render_chat(in), Error);
 }
 
