@@ -28,7 +28,6 @@ struct KQuant45Rows8 {
   __m256 d, dmin;    // per row
 
   void regroup(const std::uint8_t* w, std::size_t ws, std::int64_t b) {
-    const __m256i low4 = _mm256_set1_epi8(0x0f);
     const WBlock* blk[8];
     alignas(16) std::uint16_t d16[8], dmin16[8];
     __m128i sm[8];  // per row: scales 0-7, mins 8-15
@@ -53,7 +52,7 @@ struct KQuant45Rows8 {
       min[2 * i + 1] = u8x8_to_i16_pairs(_mm_unpackhi_epi64(cols[4 + i], cols[4 + i]));
     }
 
-    __m256i high[8];  // Q5_K: [q] qh bytes 4q .. 4q+3 of rows 0-7 (bit j: sub-block j's fifth bit)
+    __m256i high[8] = {};  // Q5_K: [q] qh bytes 4q .. 4q+3 of rows 0-7 (bit j: sub-block j's fifth bit)
     if constexpr (kHighBit) {
       __m256i v[8];
 #pragma GCC unroll 8
@@ -67,16 +66,8 @@ struct KQuant45Rows8 {
       for (int r = 0; r < 8; ++r) v[r] = load256(blk[r]->qs + 32 * c);
       transpose8x8_i32(v, g);
 #pragma GCC unroll 8
-      for (int q = 0; q < 8; ++q) {
-        lo[c][q] = _mm256_and_si256(g[q], low4);
-        hi[c][q] = _mm256_and_si256(_mm256_srli_epi16(g[q], 4), low4);
-        if constexpr (kHighBit) {  // bits 2c and 2c + 1 of qh, moved to bit 4 (as KQuant45Kernel does)
-          const __m256i bit4 = _mm256_set1_epi8(0x10);
-          const __m256i h = _mm256_srli_epi16(high[q], 2 * c);
-          lo[c][q] = _mm256_or_si256(lo[c][q], _mm256_and_si256(_mm256_slli_epi16(h, 4), bit4));
-          hi[c][q] = _mm256_or_si256(hi[c][q], _mm256_and_si256(_mm256_slli_epi16(h, 3), bit4));
-        }
-      }
+      for (int q = 0; q < 8; ++q)
+        k45_codes<kHighBit>(g[q], _mm256_srli_epi16(high[q], 2 * c), lo[c][q], hi[c][q]);  // qh bits 2c, 2c + 1
     }
   }
 

@@ -22,6 +22,20 @@ inline __m128i unpack_scales_k4_x86(const std::uint8_t* packed) {
   return _mm_or_si128(low, high);
 }
 
+// The codes of 64 Q4_K/Q5_K elements from 32 bytes of qs: low nibbles (sub-block 2c) in lo, high nibbles
+// (sub-block 2c + 1) in hi; with kHighBit (Q5_K), bits 0 and 1 of each byte of h become their fifth bits.
+template <bool kHighBit>
+inline void k45_codes(__m256i bits, __m256i h, __m256i& lo, __m256i& hi) {
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  lo = _mm256_and_si256(bits, low4);
+  hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low4);
+  if constexpr (kHighBit) {
+    const __m256i bit4 = _mm256_set1_epi8(0x10);
+    lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(h, 4), bit4));
+    hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(h, 3), bit4));
+  }
+}
+
 // Q4_K (kHighBit = false) and Q5_K (true): x̂ = d·sc[j]·q − dmin·m[j].
 template <class WBlock, bool kHighBit>
 struct KQuant45Kernel {
@@ -29,8 +43,6 @@ struct KQuant45Kernel {
   static void tile(std::int64_t k, const std::uint8_t* w, std::size_t ws, const std::uint8_t* x, std::size_t xs,
                    float* y, std::size_t ys) {
     const std::int64_t nb = k / kQKK;
-    const __m256i low4 = _mm256_set1_epi8(0x0f);
-    const __m256i bit4 = _mm256_set1_epi8(0x10);
     __m256 acc[RM][RN];
 #pragma GCC unroll 8
     for (int r = 0; r < RM; ++r)
@@ -52,14 +64,9 @@ struct KQuant45Kernel {
         if constexpr (kHighBit) hbits = load256(wb.qh);
 #pragma GCC unroll 4
         for (int c = 0; c < 4; ++c) {  // 64 elements: sub-blocks 2c (low nibbles) and 2c + 1 (high nibbles)
-          const __m256i bits = load256(wb.qs + 32 * c);
-          __m256i lo = _mm256_and_si256(bits, low4);
-          __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low4);
-          if constexpr (kHighBit) {  // bits 2c and 2c + 1 of qh, moved to bit 4
-            lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(hbits, 4), bit4));
-            hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(hbits, 3), bit4));
-            hbits = _mm256_srli_epi16(hbits, 2);
-          }
+          __m256i lo, hi;
+          k45_codes<kHighBit>(load256(wb.qs + 32 * c), hbits, lo, hi);  // hbits: bits 2c, 2c + 1 of qh
+          if constexpr (kHighBit) hbits = _mm256_srli_epi16(hbits, 2);
           const __m256i scale_lo = _mm256_shuffle_epi8(scales, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0404 * c)));
           const __m256i scale_hi = _mm256_shuffle_epi8(scales, _mm256_set1_epi16(static_cast<short>(0x0302 + 0x0404 * c)));
 #pragma GCC unroll 8
