@@ -13,6 +13,7 @@
 #include "format/hf_to_gguf.h"
 #include "format/model_files.h"
 #include "format/model_tensors.h"
+#include "model_sources.h"
 #include "test_support.h"
 #include "util/error.h"
 #include "util/mapped_file.h"
@@ -46,17 +47,12 @@ class ConvertedQwen3 : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!fs::exists(test::shared_dir() / "models")) return;
-    dir_ = new TempDir;
-    ConvertOptions options;
-    options.type = DType::BF16;
-    convert_hf_to_gguf(model_dir("qwen3moe-tiny").string(), (*dir_ / "m.gguf").string(), options);
-    file_ = new GgufFile((*dir_ / "m.gguf").string());
+    // bf16 keeps these weights exactly; converted once per ctest run (model_sources.h).
+    file_ = new GgufFile(test::converted_gguf("qwen3moe-tiny", DType::BF16).string());
   }
   static void TearDownTestSuite() {
     delete file_;
-    delete dir_;
     file_ = nullptr;
-    dir_ = nullptr;
   }
   void SetUp() override { HEARTH_REQUIRE_SHARED(); }
 
@@ -64,11 +60,9 @@ class ConvertedQwen3 : public ::testing::Test {
     return json::parse(read_file((model_dir("qwen3moe-tiny") / file).string()));
   }
 
-  static TempDir* dir_;
   static GgufFile* file_;
 };
 
-TempDir* ConvertedQwen3::dir_ = nullptr;
 GgufFile* ConvertedQwen3::file_ = nullptr;
 
 TEST_F(ConvertedQwen3, TokenizerKeys) {
@@ -154,7 +148,7 @@ TEST_F(ConvertedQwen3, GeneralAndSamplingKeys) {
 }
 
 TEST_F(ConvertedQwen3, ModelFilesFromGguf) {
-  ModelFiles m = open_model_files((*dir_ / "m.gguf").string());
+  ModelFiles m = open_model_files(test::converted_gguf("qwen3moe-tiny", DType::BF16).string());
   json gen = read_json("generation_config.json");
   json config = read_json("tokenizer_config.json");
   EXPECT_EQ(m.chat_template, config["chat_template"].get<std::string>());
@@ -168,7 +162,7 @@ TEST_F(ConvertedQwen3, ModelFilesFromGguf) {
   EXPECT_TRUE(m.generation.do_sample);
   EXPECT_EQ(m.generation.top_k, gen["top_k"].get<std::int64_t>());
 
-  ModelFiles meta_only = open_model_files((*dir_ / "m.gguf").string(), /*load_weights=*/false);
+  ModelFiles meta_only = open_model_files(test::converted_gguf("qwen3moe-tiny", DType::BF16).string(), /*load_weights=*/false);
   EXPECT_EQ(meta_only.weights, nullptr);
   EXPECT_NE(meta_only.gguf, nullptr);
 }

@@ -9,10 +9,10 @@
 
 #include "format/gguf_reader.h"
 #include "format/gguf_writer.h"
-#include "format/hf_to_gguf.h"
 #include "format/model_files.h"
 #include "format/safetensors.h"
 #include "gguf_bytes.h"
+#include "model_sources.h"
 #include "safetensors_test_writer.h"
 #include "test_support.h"
 #include "util/error.h"
@@ -71,25 +71,12 @@ void rewrite_gguf(const fs::path& src, const fs::path& dst, const TensorEdit& ed
 
 class BrokenModels : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    if (!fs::exists(test::shared_dir() / "models")) return;
-    dir_ = new TempDir;
-    ConvertOptions options;
-    options.type = DType::F32;
-    convert_hf_to_gguf(model_dir("qwen2-tiny").string(), (*dir_ / "qwen2.gguf").string(), options);
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
   void SetUp() override { HEARTH_REQUIRE_SHARED(); }
-  static fs::path good() { return *dir_ / "qwen2.gguf"; }
+  // qwen2-tiny converted to an f32 GGUF (once per ctest run: model_sources.h).
+  static fs::path good() { return test::converted_gguf("qwen2-tiny", DType::F32); }
 
-  static TempDir* dir_;
   TempDir tmp_;
 };
-
-TempDir* BrokenModels::dir_ = nullptr;
 
 TEST_F(BrokenModels, GoodFilesOpen) {
   EXPECT_EQ(open_error(good()), "loaded");

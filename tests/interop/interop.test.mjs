@@ -47,7 +47,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { greedyContinuations, openLlama } from './llama_greedy.mjs';
+import { greedyContinuations, openLlama, withModel } from './llama_greedy.mjs';
 
 const HEARTH = process.env.HEARTH_BINARY;
 const SHARED = process.env.HEARTH_SHARED;
@@ -130,10 +130,12 @@ function differingSteps(a, b) {
 async function checkFile(t, label, exact, file, prompts) {
   const promptIds = prompts.map((p) => p.ids);
   const options = { nPredict: N_PREDICT, threads: THREADS };
-  const results = await greedyContinuations(llama, file, promptIds, options);
-  const fused = await greedyContinuations(llama, file, promptIds,
-                                          { ...options, flashAttention: true,
-                                            teacherForce: results.map((r) => r.tokens) });
+  const [results, fused] = await withModel(llama, file, async (model) => {
+    const plain = await greedyContinuations(model, promptIds, options);
+    return [plain, await greedyContinuations(model, promptIds,
+                                             { ...options, flashAttention: true,
+                                               teacherForce: plain.map((r) => r.tokens) })];
+  });
   const problems = [];
   const notes = [];
   const unexcused = [];  // rule 2: Hearth's disagreements that are not near-ties, with their prompts

@@ -12,7 +12,8 @@
 // with `hearth logits`); it costs about 0.4 s per step, because node-llama-cpp hands the whole vocabulary's
 // probabilities to JavaScript. Exit status 1 with `error: ...` on stderr on failure.
 //
-// As a module: openLlama(threads) once, then greedyContinuations(llama, file, prompts, options).
+// As a module: openLlama(threads) once, then withModel(llama, file, (model) => greedyContinuations(model, prompts,
+// options)) (loading a file takes llama.cpp ~2 s here, so callers decode everything they need from one load).
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -30,43 +31,48 @@ export async function openLlama(threads) {
   });
 }
 
-// Greedy continuation of each prompt (an array of token ids) with one loaded model and context.
+// Loads `file` (CPU only), runs `body(model)` and frees the model again, whatever happens.
+export async function withModel(llama, file, body) {
+  const model = await llama.loadModel({ modelPath: path.resolve(file), gpuLayers: 0 });
+  try {
+    return await body(model);
+  } finally {
+    await model.dispose();
+  }
+}
+
+// Greedy continuation of each prompt (an array of token ids) with a loaded model, in one new context.
 // options: nPredict (tokens per prompt), top (entries of `top` per step; 0: none), threads, flashAttention
 // (llama.cpp's fused attention kernel, which rounds Q and the running output to f16; false: the separate
 // matrix products), teacherForce (one continuation per prompt: `forced` then holds llama.cpp's greedy choice at
 // each step when fed that continuation instead of its own).
 // Returns [{ids, tokens, top, forced}] in the order of `prompts`.
-export async function greedyContinuations(llama, file, prompts,
+export async function greedyContinuations(model, prompts,
                                           { nPredict = 24, top = 0, threads = 1, flashAttention = false,
                                             teacherForce = null } = {}) {
-  const model = await llama.loadModel({ modelPath: path.resolve(file), gpuLayers: 0 });
+  const longest = Math.max(...prompts.map((ids) => ids.length));
+  const context = await model.createContext({
+    contextSize: Math.ceil((longest + nPredict + 1) / 256) * 256,
+    batchSize: Math.max(longest, 1),
+    sequences: 1,
+    threads: { ideal: threads, min: threads },
+    flashAttention,
+  });
   try {
-    const longest = Math.max(...prompts.map((ids) => ids.length));
-    const context = await model.createContext({
-      contextSize: Math.ceil((longest + nPredict + 1) / 256) * 256,
-      batchSize: Math.max(longest, 1),
-      sequences: 1,
-      threads: { ideal: threads, min: threads },
-      flashAttention,
-    });
-    try {
-      const sequence = context.getSequence();
-      const results = [];
-      for (const [i, ids] of prompts.entries()) {
+    const sequence = context.getSequence();
+    const results = [];
+    for (const [i, ids] of prompts.entries()) {
+      await sequence.clearHistory();
+      const result = await continueGreedily(sequence, ids, nPredict, top);
+      if (teacherForce) {
         await sequence.clearHistory();
-        const result = await continueGreedily(sequence, ids, nPredict, top);
-        if (teacherForce) {
-          await sequence.clearHistory();
-          result.forced = await teacherForcedChoices(sequence, ids, teacherForce[i]);
-        }
-        results.push(result);
+        result.forced = await teacherForcedChoices(sequence, ids, teacherForce[i]);
       }
-      return results;
-    } finally {
-      await context.dispose();
+      results.push(result);
     }
+    return results;
   } finally {
-    await model.dispose();
+    await context.dispose();
   }
 }
 
@@ -142,7 +148,8 @@ function parseArgs(argv) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const llama = await openLlama(options.threads);
-  const [result] = await greedyContinuations(llama, options.model, [options.ids], options);
+  const [result] = await withModel(llama, options.model,
+                                   (model) => greedyContinuations(model, [options.ids], options));
   process.stdout.write(`${JSON.stringify({ model: path.resolve(options.model), ...result })}\n`);
   await llama.dispose();
 }

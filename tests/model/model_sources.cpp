@@ -1,5 +1,8 @@
 #include "model_sources.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,13 +19,30 @@ std::filesystem::path converted_gguf(const std::string& name, DType type) {
   static std::unique_ptr<TempDir> dir;
   static std::map<std::pair<std::string, DType>, std::filesystem::path> done;
   std::lock_guard<std::mutex> lock(mutex);
-  if (!dir) dir = std::make_unique<TempDir>();
   auto key = std::make_pair(name, type);
   if (auto it = done.find(key); it != done.end()) return it->second;
-  auto out = *dir / (name + "-" + std::string(dtype_name(type)) + ".gguf");
+  const std::string file_name = name + "-" + std::string(dtype_name(type)) + ".gguf";
   ConvertOptions options;
   options.type = type;
-  convert_hf_to_gguf(hf_model_dir(name).string(), out.string(), options);
+  std::filesystem::path out;
+  if (const char* cache = std::getenv("HEARTH_TEST_GGUF_CACHE"); cache != nullptr && *cache != '\0') {
+    // Under ctest every test runs in its own process, and one conversion takes seconds under the sanitizers,
+    // so the processes of one run share them in this folder, which a fixture empties before and after the run
+    // (tests/CMakeLists.txt): no run reads an older build's conversion. The rename is atomic, so a process
+    // sees a whole file or none; two that convert at once write the same bytes.
+    const std::filesystem::path folder = cache;
+    std::filesystem::create_directories(folder);
+    out = folder / file_name;
+    if (!std::filesystem::exists(out)) {
+      const auto part = folder / (file_name + "." + std::to_string(::getpid()) + ".part");
+      convert_hf_to_gguf(hf_model_dir(name).string(), part.string(), options);
+      std::filesystem::rename(part, out);
+    }
+  } else {
+    if (!dir) dir = std::make_unique<TempDir>();
+    out = *dir / file_name;
+    convert_hf_to_gguf(hf_model_dir(name).string(), out.string(), options);
+  }
   done[key] = out;
   return out;
 }
