@@ -6,8 +6,9 @@
 # numeric KL-divergence and perplexity comparisons with independent computations run in Release only too.
 # Usage: scripts/test.sh [--no-sanitize] [--no-slow] [--no-interop]
 #   The Release run includes the llama.cpp interoperability test (tests/interop, labels interop and slow;
-#   BENCHMARKS.md, "Interoperability"): about 3 minutes on one core after a one-time 80 MB npm download, skipped
-#   with a reason where Node.js >= 20 or the npm registry is missing. --no-interop leaves it out.
+#   BENCHMARKS.md, "Interoperability"): two tests of about 1.5 minutes on one core each, after a one-time 80 MB
+#   npm download, skipped with a reason where Node.js >= 20 or the npm registry is missing. --no-interop leaves
+#   them out.
 # Reference tests read ../shared (override with HEARTH_SHARED).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,5 +1,5 @@
-// Interoperability with llama.cpp (ctest: interop_llama_cpp): GGUF files that Hearth writes load in llama.cpp, and
-// llama.cpp continues prompts the way Hearth does.
+// Interoperability with llama.cpp (ctest: interop_llama_cpp_tiny and _small): GGUF files that Hearth writes load
+// in llama.cpp, and llama.cpp continues prompts the way Hearth does.
 //
 // For every model and quantization type below, Hearth writes the file (`hearth convert` to f32, then
 // `hearth quantize IN OUT TYPE`), llama.cpp (node-llama-cpp's prebuilt CPU library, llama_greedy.mjs) decodes 24
@@ -37,7 +37,8 @@
 // continuations on the tiny models).
 //
 // Environment: HEARTH_BINARY, HEARTH_SHARED, HEARTH_INTEROP_WORK (folder for the generated models; files of
-// passing cases are removed, a failing case's file is kept for its reproducer), HEARTH_INTEROP_THREADS (1: both
+// passing cases are removed, a failing case's file is kept for its reproducer), HEARTH_INTEROP_PART (tiny: the
+// tiny models only, small: the hidden-256 model only; ctest runs the two side by side), HEARTH_INTEROP_THREADS (1: both
 // engines give the same logits for any thread count, and one thread keeps llama.cpp's spinning worker threads
 // from starving when ctest runs other tests beside this one).
 import { after, before, describe, test } from 'node:test';
@@ -53,6 +54,8 @@ const HEARTH = process.env.HEARTH_BINARY;
 const SHARED = process.env.HEARTH_SHARED;
 const WORK = process.env.HEARTH_INTEROP_WORK;
 const THREADS = Number(process.env.HEARTH_INTEROP_THREADS || 1);
+const PART = process.env.HEARTH_INTEROP_PART || 'all';
+assert.ok(['all', 'tiny', 'small'].includes(PART), `HEARTH_INTEROP_PART=${PART}: expected tiny, small or all`);
 const HERE = path.dirname(fileURLToPath(import.meta.url));  // the npm folder: llama_greedy.mjs runs from there
 const PYTHON = '/usr/bin/python3';  // make_random_gguf.py needs Debian's numpy (python3-numpy)
 
@@ -199,7 +202,7 @@ after(async () => {
   for (const row of summary) console.log(`  ${row.ok ? 'ok  ' : 'FAIL'} ${row.case}: ${row.prompts.join(' | ')}`);
 });
 
-for (const model of TINY_MODELS) {
+for (const model of PART === 'small' ? [] : TINY_MODELS) {
   describe(model, () => {
     const source = path.join(WORK, `${model}-f32.gguf`);
     const prompts = () => referencePrompts(model);
@@ -226,7 +229,7 @@ for (const model of TINY_MODELS) {
   });
 }
 
-describe('qwen3moe-small (random weights, hidden 256: real K-quant tensors)', () => {
+if (PART !== 'tiny') describe('qwen3moe-small (random weights, hidden 256: real K-quant tensors)', () => {
   const generator = path.join(SHARED ?? '', 'peers', 'make_random_gguf.py');
   const source = path.join(WORK ?? '', 'qwen3moe-small-f32.gguf');
   let skip = false;

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# llama.cpp interoperability test (ctest: interop_llama_cpp).
-# Usage: run_interop.sh HEARTH_BINARY CACHE_DIR WORK_DIR
+# llama.cpp interoperability test (ctest: interop_llama_cpp_tiny and interop_llama_cpp_small).
+# Usage: run_interop.sh HEARTH_BINARY CACHE_DIR WORK_DIR [tiny|small]
 # Installs the pinned npm package node-llama-cpp with only its x64 Linux CPU binaries (package-lock.json; about
 # 80 MB instead of the 730 MB of a default install, which pulls CUDA and Vulkan builds as optional dependencies)
-# into CACHE_DIR, once, then runs interop.test.mjs with Node's test runner; generated models go to WORK_DIR.
+# into CACHE_DIR, once, then runs interop.test.mjs with Node's test runner; generated models go to WORK_DIR. The
+# last argument picks one half of the checks (the tiny models, or the hidden-256 MoE model; default both), so
+# that ctest can run the halves side by side.
 # Exits 77 (ctest: skipped) with a reason when this is not x64 Linux, or Node.js >= 20, npm or the registry is
 # unavailable.
 set -uo pipefail
@@ -11,6 +13,8 @@ set -uo pipefail
 hearth=${1:?usage: run_interop.sh HEARTH_BINARY CACHE_DIR WORK_DIR}
 cache=${2:?usage: run_interop.sh HEARTH_BINARY CACHE_DIR WORK_DIR}
 work=${3:?usage: run_interop.sh HEARTH_BINARY CACHE_DIR WORK_DIR}
+part=${4:-all}
+[[ $part == all || $part == tiny || $part == small ]] || { echo "error: unknown part '$part' (tiny or small)" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 
 skip() {
@@ -33,6 +37,9 @@ work=$(cd "$work" && pwd)
 
 # Reinstall only when the pinned versions change. --omit=optional leaves out the GPU and other-platform builds;
 # --ignore-scripts skips node-llama-cpp's postinstall, which would probe for GPUs and may try to compile llama.cpp.
+# The lock keeps two halves started together from installing into the same folder at once.
+exec 9>"$cache/.install.lock"
+flock 9
 if ! cmp -s "$here/package-lock.json" "$cache/package-lock.json" || [[ ! -d $cache/node_modules/node-llama-cpp ]]; then
   cp "$here/package.json" "$here/package-lock.json" "$cache/"
   if ! (cd "$cache" && timeout 600 npm ci --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error); then
@@ -40,7 +47,11 @@ if ! cmp -s "$here/package-lock.json" "$cache/package-lock.json" || [[ ! -d $cac
     skip "npm ci failed: the npm registry is unreachable or refused the packages"
   fi
 fi
-# The scripts run from the cache folder so that their imports resolve to the installed packages.
-cp "$here/interop.test.mjs" "$here/llama_greedy.mjs" "$cache/"
-cd "$cache" && HEARTH_BINARY="$hearth" HEARTH_INTEROP_WORK="$work" exec node --test --test-concurrency=1 \
-  --test-reporter=spec interop.test.mjs
+# The scripts run from the cache folder so that their imports resolve to the installed packages; each half gets
+# its own copy, written while the lock is held.
+runner=$cache/run-$part
+mkdir -p "$runner"
+cp "$here/interop.test.mjs" "$here/llama_greedy.mjs" "$runner/"
+flock -u 9
+cd "$runner" && HEARTH_BINARY="$hearth" HEARTH_INTEROP_WORK="$work" HEARTH_INTEROP_PART="$part" exec node --test \
+  --test-concurrency=1 --test-reporter=spec interop.test.mjs
