@@ -27,7 +27,7 @@ std::filesystem::path converted_gguf(const std::string& name, DType type) {
   std::filesystem::path out;
   if (const char* cache = std::getenv("HEARTH_TEST_GGUF_CACHE"); cache != nullptr && *cache != '\0') {
     // Under ctest every test runs in its own process, and one conversion takes seconds under the sanitizers,
-    // so the processes of one run share them in this folder, which a fixture empties before and after the run
+    // so the processes of one run share them in this folder, which a fixture empties at the start of the run
     // (tests/CMakeLists.txt): no run reads an older build's conversion. The rename is atomic, so a process
     // sees a whole file or none; two that convert at once write the same bytes.
     const std::filesystem::path folder = cache;
