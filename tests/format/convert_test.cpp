@@ -47,14 +47,15 @@ class ConvertedQwen3 : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!fs::exists(test::shared_dir() / "models")) return;
-    // bf16 keeps these weights exactly; converted once per ctest run (model_sources.h).
-    file_ = new GgufFile(test::converted_gguf("qwen3moe-tiny", DType::BF16).string());
+    file_ = new GgufFile(gguf().string());
   }
   static void TearDownTestSuite() {
     delete file_;
     file_ = nullptr;
   }
   void SetUp() override { HEARTH_REQUIRE_SHARED(); }
+  // bf16 keeps these weights exactly; converted once per ctest run (model_sources.h).
+  static fs::path gguf() { return test::converted_gguf("qwen3moe-tiny", DType::BF16); }
 
   static json read_json(const std::string& file) {
     return json::parse(read_file((model_dir("qwen3moe-tiny") / file).string()));
@@ -148,7 +149,7 @@ TEST_F(ConvertedQwen3, GeneralAndSamplingKeys) {
 }
 
 TEST_F(ConvertedQwen3, ModelFilesFromGguf) {
-  ModelFiles m = open_model_files(test::converted_gguf("qwen3moe-tiny", DType::BF16).string());
+  ModelFiles m = open_model_files(gguf().string());
   json gen = read_json("generation_config.json");
   json config = read_json("tokenizer_config.json");
   EXPECT_EQ(m.chat_template, config["chat_template"].get<std::string>());
@@ -162,7 +163,7 @@ TEST_F(ConvertedQwen3, ModelFilesFromGguf) {
   EXPECT_TRUE(m.generation.do_sample);
   EXPECT_EQ(m.generation.top_k, gen["top_k"].get<std::int64_t>());
 
-  ModelFiles meta_only = open_model_files(test::converted_gguf("qwen3moe-tiny", DType::BF16).string(), /*load_weights=*/false);
+  ModelFiles meta_only = open_model_files(gguf().string(), /*load_weights=*/false);
   EXPECT_EQ(meta_only.weights, nullptr);
   EXPECT_NE(meta_only.gguf, nullptr);
 }

@@ -14,7 +14,10 @@ hearth=${1:?usage: run_interop.sh HEARTH_BINARY CACHE_DIR WORK_DIR}
 cache=${2:?usage: run_interop.sh HEARTH_BINARY CACHE_DIR WORK_DIR}
 work=${3:?usage: run_interop.sh HEARTH_BINARY CACHE_DIR WORK_DIR}
 part=${4:-all}
-[[ $part == all || $part == tiny || $part == small ]] || { echo "error: unknown part '$part' (tiny or small)" >&2; exit 2; }
+if [[ $part != all && $part != tiny && $part != small ]]; then
+  echo "error: unknown part '$part' (tiny or small)" >&2
+  exit 2
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 
 skip() {
